@@ -1,0 +1,3 @@
+"""tripskg: the TRIPS technical cooperation knowledge graph."""
+
+__version__ = "0.1.0"

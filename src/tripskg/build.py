@@ -1,0 +1,268 @@
+"""The build: sources -> records -> graph -> validated graph (then publish.py writes dist/)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .errors import ErrorGroup, InputError, Location, TripsKGError, Warning_
+from .graph import ontology_quads, reference_quads, report_quads
+from .ingest.annex import READERS, read_annex
+from .ingest.covernote import parse_cover_note
+from .ingest.dates import PartialDate, parse_date
+from .ingest.text import display_path
+from .iris import IRIs
+from .model import DATA_KINDS, Activity, Fact, Report
+from .reference import Reference, load_reference, read_csv
+from .validate import Result, validate_store
+from .vocab import DEFAULT_BASE
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Source:
+    key: str
+    data_kind: str
+    note: Path | None = None
+    annex: Path | None = None
+    register: tuple[Location, dict[str, str]] | None = None
+
+
+@dataclass
+class BuildResult:
+    store: ox.Store
+    iris: IRIs
+    reports: list[Report]
+    activities: list[Activity]
+    warnings: list[Warning_] = field(default_factory=list)
+    results: list[Result] = field(default_factory=list)
+    validation_report: bytes = b""
+    locations: dict[str, str] = field(default_factory=dict)
+    inputs: list[Path] = field(default_factory=list)
+
+    @property
+    def violations(self) -> list[Result]:
+        return [r for r in self.results if r.severity == "Violation"]
+
+
+REGISTER = "reports.csv"
+
+
+def discover(data_dir: Path) -> tuple[list[Source], list[TripsKGError]]:
+    """Find the reports of a data folder: cover notes, annexes, register rows, examples."""
+    sources: dict[str, Source] = {}
+    errors: list[TripsKGError] = []
+    disp = lambda p: display_path(p, data_dir)  # noqa: E731
+
+    def get(key: str, kind: str) -> Source:
+        return sources.setdefault(key, Source(key, kind))
+
+    for folder, kind in ((data_dir, "real"), (data_dir / "examples", "example")):
+        docs = folder / "documents" if kind == "real" else folder
+        annex = folder / "annex" if kind == "real" else folder
+        for path in sorted(docs.glob("*.txt")) if docs.is_dir() else []:
+            src = get(path.stem, kind)
+            src.note = path
+        for path in sorted(annex.iterdir()) if annex.is_dir() else []:
+            if path.suffix.lower() not in READERS or path.name.startswith((".", "~$")):
+                continue
+            if kind == "example" and path.name == REGISTER:
+                continue
+            src = get(path.stem, kind)
+            if src.annex is not None:
+                errors.append(InputError(
+                    f"two annexes for report '{path.stem}'", disp(path),
+                    hint=f"also {disp(src.annex)}; keep one",
+                ))
+            src.annex = path
+    register = data_dir / REGISTER
+    if register.is_file():
+        shown = disp(register)
+        for line, row in read_csv(register):
+            loc = Location(shown, line)
+            key = row.get("key", "")
+            if not key:
+                errors.append(InputError.at(Location(shown, line, "key"), "empty report key"))
+                continue
+            kind = row.get("data_kind") or "real"
+            if kind not in DATA_KINDS:
+                errors.append(InputError.at(
+                    Location(shown, line, "data_kind"), f"unknown data kind '{kind}'",
+                    f"expected one of {', '.join(DATA_KINDS)}",
+                ))
+                continue
+            src = get(key, kind)
+            if src.register is not None:
+                errors.append(InputError.at(loc, f"duplicate report key '{key}'",
+                                            f"first on line {src.register[0].line}"))
+            src.register = (loc, row)
+            src.data_kind = kind
+    return [sources[k] for k in sorted(sources)], errors
+
+
+def _register_date(row: dict[str, str], col: str, loc: Location) -> PartialDate | None:
+    if not row.get(col):
+        return None
+    try:
+        return parse_date(row[col])
+    except InputError as e:
+        raise InputError.at(Location(loc.source, loc.line, col), e.message, e.hint) from None
+
+
+def apply_register(report: Report, loc: Location, row: dict[str, str], ref: Reference) -> None:
+    """Fill a report from its register row (document symbol, source, and facts the note lacks)."""
+    report.symbol = row.get("symbol") or report.symbol
+    report.source_url = row.get("source") or report.source_url
+    report.language = row.get("language") or report.language
+    listed = row.get("activity_list", "")
+    if listed in ("complete", "partial"):
+        report.activity_list_complete = listed == "complete"
+    if not report.title and row.get("title"):
+        report.title = row["title"]
+    if report.reporter is None and row.get("reporter"):
+        try:
+            iri = ref.resolve(row["reporter"], ("organization", "member", "country"), "reporter")
+        except InputError as e:
+            raise InputError.at(Location(loc.source, loc.line, "reporter"), e.message,
+                                e.hint) from None
+        report.reporter = Fact(iri, "register")
+    if report.communication_date is None and (d := _register_date(row, "communication_date", loc)):
+        report.communication_date = Fact(d, "register")
+    for field_name, a, b in (("period", "period_start", "period_end"),
+                             ("meeting", "meeting_start", "meeting_end")):
+        if getattr(report, field_name) is None:
+            start, end = _register_date(row, a, loc), _register_date(row, b, loc)
+            if start and end:
+                if end.first_day() < start.first_day():
+                    raise InputError.at(Location(loc.source, loc.line, b),
+                                        f"{b} is before {a}")
+                setattr(report, field_name, Fact((start, end), "register"))
+
+
+def read_sources(
+    data_dir: Path, ref: Reference, progress: Progress | None = None
+) -> tuple[list[Report], list[Activity], list[Warning_], list[Path]]:
+    """Parse every source of the data folder, collecting all errors before raising."""
+    sources, errors = discover(data_dir)
+    reports: list[Report] = []
+    activities: list[Activity] = []
+    warnings: list[Warning_] = []
+    inputs: list[Path] = []
+    disp = lambda p: display_path(p, data_dir)  # noqa: E731
+    register = data_dir / REGISTER
+    if register.is_file():
+        inputs.append(register)
+    for src in sources:
+        try:
+            report = _read_report(src, ref, warnings, disp)
+        except ErrorGroup as g:
+            errors.extend(g.errors)
+            continue
+        except TripsKGError as e:
+            errors.append(e)
+            continue
+        if src.note:
+            inputs.append(src.note)
+        if src.annex is not None:
+            inputs.append(src.annex)
+            try:
+                acts, warns = read_annex(
+                    src.annex, src.key, disp(src.annex), ref, src.data_kind,
+                    default_source=report.source_url,
+                )
+            except ErrorGroup as g:
+                errors.extend(g.errors)
+                continue
+            except TripsKGError as e:
+                errors.append(e)
+                continue
+            activities.extend(acts)
+            warnings.extend(warns)
+        reports.append(report)
+        if progress:
+            progress(f"read {src.key}")
+    if errors:
+        raise ErrorGroup(errors)
+    return reports, activities, warnings, inputs
+
+
+def _read_report(
+    src: Source, ref: Reference, warnings: list[Warning_], disp: Callable[[Path], str]
+) -> Report:
+    if src.note is not None:
+        report, warns = parse_cover_note(src.note, src.key, disp(src.note), ref)
+        report.data_kind = src.data_kind
+    elif src.register is not None:
+        report = Report(src.key, src.register[0], has_note=False, data_kind=src.data_kind)
+        warns = []
+    else:
+        assert src.annex is not None
+        raise InputError(
+            f"annex for report '{src.key}' has no cover note and no register entry",
+            disp(src.annex),
+            hint=f"add documents/{src.key}.txt or a row with key '{src.key}' to {REGISTER}",
+        )
+    if src.register is not None:
+        apply_register(report, src.register[0], src.register[1], ref)
+        # fields the register supplied are no longer missing
+        warns = [w for w in warns if not _filled(report, w)]
+    warnings.extend(warns)
+    return report
+
+
+def _filled(report: Report, w: Warning_) -> bool:
+    for name, attr in (("reporter", "reporter"), ("communication_date", "communication_date"),
+                       ("council_meeting", "meeting"), ("reporting_period", "period")):
+        if f"'{name}'" in w.message:
+            return getattr(report, attr) is not None
+    return False
+
+
+def locations_of(reports: list[Report], activities: list[Activity], ref: Reference,
+                 iris: IRIs) -> dict[str, str]:
+    locs: dict[str, str] = {}
+    for default_iri, e in ref.entities.items():
+        if e.location:
+            locs[ref.rebase(default_iri)] = str(e.location)
+    for r in reports:
+        locs[iris.report(r.key)] = str(r.location)
+        for p in r.paragraphs:
+            locs[iris.paragraph(r.key, p.key)] = f"{p.location} ¶{p.number or p.key}"
+    for a in activities:
+        locs[iris.activity(a.report_key, a.id)] = str(a.location)
+    return locs
+
+
+def build_graph(
+    data_dir: Path, base: str = DEFAULT_BASE, progress: Progress | None = None
+) -> BuildResult:
+    """Read the sources and build the store (not yet validated)."""
+    iris = IRIs(base)
+    ref = load_reference(iris.base)
+    reports, activities, warnings, inputs = read_sources(data_dir, ref, progress)
+    store = ox.Store()
+    store.extend(ontology_quads(iris))
+    store.extend(reference_quads(ref))
+    by_report: dict[str, list[Activity]] = {}
+    for a in activities:
+        by_report.setdefault(a.report_key, []).append(a)
+    for r in reports:
+        store.extend(report_quads(r, by_report.get(r.key, []), iris))
+    return BuildResult(store, iris, reports, activities, warnings,
+                       locations=locations_of(reports, activities, ref, iris), inputs=inputs)
+
+
+def build_and_validate(
+    data_dir: Path, base: str = DEFAULT_BASE, progress: Progress | None = None
+) -> BuildResult:
+    result = build_graph(data_dir, base, progress)
+    if progress:
+        progress("validating with SHACL")
+    result.results, result.validation_report = validate_store(
+        result.store, result.iris.base, result.locations, progress
+    )
+    return result

@@ -1,0 +1,331 @@
+"""Records and reference data -> RDF quads (pyoxigraph terms), one named graph per source."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .ingest.dates import PartialDate
+from .iris import IRIs
+from .model import Activity, Fact, Report
+from .reference import Entity, Membership, Reference
+from .resources import ontology_dir, vocab_files
+from .vocab import DCT, DEFAULT_BASE, FOAF, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, TIME, XSD
+
+Term = ox.NamedNode | ox.Literal
+
+
+def N(iri: str) -> ox.NamedNode:  # noqa: N802 - conventional short name
+    return ox.NamedNode(iri)
+
+
+def lit(value: str, lang: str | None = None, datatype: str | None = None) -> ox.Literal:
+    if lang:
+        return ox.Literal(value, language=lang)
+    if datatype:
+        return ox.Literal(value, datatype=ox.NamedNode(datatype))
+    return ox.Literal(value)
+
+
+def date_lit(d: PartialDate) -> ox.Literal:
+    return lit(d.lexical(), datatype=d.datatype)
+
+
+def day_lit(d: PartialDate, last: bool = False) -> ox.Literal:
+    return lit((d.last_day() if last else d.first_day()).isoformat(), datatype=XSD + "date")
+
+
+def int_lit(n: int) -> ox.Literal:
+    return lit(str(n), datatype=XSD + "integer")
+
+
+def bool_lit(b: bool) -> ox.Literal:
+    return lit("true" if b else "false", datatype=XSD + "boolean")
+
+
+def uri_or_lit(value: str) -> Term:
+    return N(value) if value.startswith(("http://", "https://")) else lit(value)
+
+
+class Quads:
+    """Collects quads for one named graph."""
+
+    def __init__(self, graph: str) -> None:
+        self.graph = N(graph)
+        self.items: list[ox.Quad] = []
+
+    def add(self, s: str, p: str, o: Term | str) -> None:
+        obj = N(o) if isinstance(o, str) else o
+        self.items.append(ox.Quad(N(s), N(p), obj, self.graph))
+
+    def labels(self, s: str, labels: dict[str, str], pref: str = SKOS + "prefLabel") -> None:
+        for lang, text in sorted(labels.items()):
+            self.add(s, pref, lit(text, lang))
+            self.add(s, RDFS + "label", lit(text, lang))
+
+
+# --------------------------------------------------------------------------- static files
+def rebase_term(term: ox.NamedNode | ox.BlankNode | ox.Literal, base: str) -> Term | ox.BlankNode:
+    if base != DEFAULT_BASE and isinstance(term, ox.NamedNode) and term.value.startswith(
+        DEFAULT_BASE
+    ):
+        return N(base + term.value[len(DEFAULT_BASE):])
+    return term
+
+
+def turtle_file_quads(path: Path, graph: str, base: str) -> Iterator[ox.Quad]:
+    g = N(graph)
+    with path.open("rb") as fh:
+        for t in ox.parse(fh, ox.RdfFormat.TURTLE, base_iri=DEFAULT_BASE):
+            yield ox.Quad(
+                rebase_term(t.subject, base),  # type: ignore[arg-type]
+                rebase_term(t.predicate, base),  # type: ignore[arg-type]
+                rebase_term(t.object, base),  # type: ignore[arg-type]
+                g,
+            )
+
+
+def ontology_quads(iris: IRIs) -> Iterator[ox.Quad]:
+    yield from turtle_file_quads(ontology_dir() / "tripskg.ttl", iris.graph("ontology"), iris.base)
+    for path in vocab_files():
+        yield from turtle_file_quads(path, iris.graph("vocabularies"), iris.base)
+
+
+# --------------------------------------------------------------------------- reference
+ENTITY_CLASS = {
+    "country": "Country",
+    "region": "Region",
+    "group": "CountryGroup",
+    "organization": "IntergovernmentalOrganization",
+    "treaty": "Treaty",
+    "framework": "CooperationFramework",
+}
+
+
+def reference_quads(ref: Reference) -> list[ox.Quad]:
+    iris = ref.iris
+    q = Quads(iris.graph("reference"))
+    for default_iri, e in sorted(ref.entities.items()):
+        s = ref.rebase(default_iri)
+        _entity(q, s, e, ref)
+    for m in ref.memberships:
+        _membership(q, m, ref)
+    return q.items
+
+
+def _source(q: Quads, s: str, cell: str | None) -> None:
+    for part in (cell or "").split(";"):
+        if part.strip():
+            q.add(s, DCT + "source", uri_or_lit(part.strip()))
+
+
+def _entity(q: Quads, s: str, e: Entity, ref: Reference) -> None:
+    iris, tkg, r = ref.iris, ref.iris.tkg, e.row
+    if e.kind == "member" or (
+        e.kind == "organization" and r.get("type", "igo") not in ("igo", "igo-organ")
+    ):
+        q.add(s, RDF + "type", ORG + "FormalOrganization")
+    else:
+        q.add(s, RDF + "type", tkg + ENTITY_CLASS[e.kind])
+    q.labels(s, e.labels)
+    for alt in sorted(set(e.alt_names) - set(e.labels.values())):
+        q.add(s, SKOS + "altLabel", lit(alt, "en"))
+    _source(q, s, r.get("source") or _file_citation(e))
+    if e.kind == "country":
+        q.add(s, tkg + "iso3166Alpha2", lit(r["alpha2"]))
+        q.add(s, tkg + "iso3166Alpha3", lit(r["alpha3"]))
+        if r.get("numeric"):
+            q.add(s, tkg + "iso3166Numeric", lit(r["numeric"]))
+        if r.get("m49_subregion"):
+            q.add(s, DCT + "isPartOf", iris.region(r["m49_subregion"]))
+    elif e.kind == "region":
+        q.add(s, tkg + "m49Code", lit(r["m49"]))
+        if r.get("parent_m49"):
+            q.add(s, DCT + "isPartOf", iris.region(r["parent_m49"]))
+    elif e.kind == "organization":
+        if r.get("acronym"):
+            q.add(s, ORG + "identifier", lit(r["acronym"]))
+        if r.get("wikidata"):
+            q.add(s, OWL + "sameAs", "http://www.wikidata.org/entity/" + r["wikidata"])
+        if r.get("homepage"):
+            q.add(s, FOAF + "homepage", r["homepage"])
+    elif e.kind in ("treaty", "framework"):
+        if r.get("adopted"):
+            q.add(s, tkg + "adoptionDate", lit(r["adopted"], datatype=XSD + "date"))
+        if r.get("entry_into_force"):
+            q.add(s, tkg + "entryIntoForce", lit(r["entry_into_force"], datatype=XSD + "date"))
+        if r.get("administered_by"):
+            q.add(s, tkg + "administeredBy", iris.org(r["administered_by"]))
+        for party in (r.get("parties") or "").split(";"):
+            if party.strip():
+                q.add(s, tkg + "party", iris.org(party.strip()))
+
+
+def _file_citation(e: Entity) -> str | None:
+    return f"tripskg reference data, {e.location.source}" if e.location else None
+
+
+def _membership(q: Quads, m: Membership, ref: Reference) -> None:
+    iris, tkg = ref.iris, ref.iris.tkg
+    s = iris.membership(m.organization, m.member)
+    org_iri = iris.group(m.organization) if m.org_kind == "group" else iris.org(m.organization)
+    member = iris.country(m.member) if m.member_kind == "country" else iris.member(m.member)
+    q.add(s, RDF + "type", ORG + "Membership")
+    q.add(s, ORG + "member", member)
+    q.add(s, ORG + "organization", org_iri)
+    q.add(s, ORG + "role", iris.concept("role", m.role))
+    if m.source:
+        _source(q, s, m.source)
+    if m.start or m.end:
+        during = s + "/during"
+        q.add(s, ORG + "memberDuring", during)
+        q.add(during, RDF + "type", TIME + "ProperInterval")
+        if m.start:
+            q.add(during, SCHEMA + "startDate", date_lit(m.start))
+            q.add(during, tkg + "startDay", day_lit(m.start))
+        if m.end:
+            q.add(during, SCHEMA + "endDate", date_lit(m.end))
+            q.add(during, tkg + "endDay", day_lit(m.end, last=True))
+
+
+# --------------------------------------------------------------------------- reports
+def report_graph_iri(iris: IRIs, report: Report) -> str:
+    if report.data_kind == "example":
+        return iris.example_graph(report.key)
+    return iris.report_graph(report.key)
+
+
+FACT_PROPERTIES = {
+    "reporter": "reporter",
+    "communication_date": "communicationDate",
+    "meeting": "councilMeeting",
+    "period": "reportingPeriod",
+    "previous_report": "previousReportSymbol",
+}
+
+
+def report_quads(report: Report, activities: Iterable[Activity], iris: IRIs) -> list[ox.Quad]:
+    q = Quads(report_graph_iri(iris, report))
+    tkg = iris.tkg
+    r = iris.report(report.key)
+    q.add(r, RDF + "type", tkg + "Report")
+    q.add(r, tkg + "dataKind", iris.concept("data-kind", report.data_kind))
+    if report.title:
+        q.add(r, DCT + "title", lit(report.title, report.language or "en"))
+        q.add(r, RDFS + "label", lit(report.title, report.language or "en"))
+    if report.symbol:
+        q.add(r, DCT + "identifier", lit(report.symbol))
+    if report.source_url:
+        q.add(r, DCT + "source", uri_or_lit(report.source_url))
+    if report.language:
+        q.add(r, DCT + "language", lit(report.language))
+    if report.activity_list_complete is not None:
+        q.add(r, tkg + "activityListComplete", bool_lit(report.activity_list_complete))
+    if report.has_note:
+        q.add(r, tkg + "sourceLocation", lit(report.location.source))
+    for para in report.paragraphs:
+        p = iris.paragraph(report.key, para.key)
+        q.add(r, tkg + "hasParagraph", p)
+        q.add(p, RDF + "type", tkg + "Paragraph")
+        q.add(p, DCT + "isPartOf", r)
+        q.add(p, SCHEMA + "text", lit(para.text, report.language or "en"))
+        q.add(p, tkg + "position", int_lit(para.position))
+        q.add(p, RDFS + "label", lit(f"¶{para.number if para.number else para.key}", "en"))
+        if para.number is not None:
+            q.add(p, tkg + "paragraphNumber", int_lit(para.number))
+        q.add(p, tkg + "sourceLocation", lit(str(para.location)))
+        for m in para.mentions:
+            q.add(p, tkg + "mentions", m.iri)
+            q.add(r, tkg + "mentions", m.iri)
+    for field, local in FACT_PROPERTIES.items():
+        fact: Fact | None = getattr(report, field)
+        if fact is None:
+            continue
+        obj = _fact_object(q, report, field, fact, iris)
+        q.add(r, tkg + local, obj)
+        st = iris.fact(report.key, local)
+        q.add(st, RDF + "type", RDF + "Statement")
+        q.add(st, RDF + "subject", r)
+        q.add(st, RDF + "predicate", tkg + local)
+        q.add(st, RDF + "object", obj)
+        para_keys = {p.key for p in report.paragraphs}
+        if fact.paragraph in para_keys:
+            q.add(st, PROV + "wasDerivedFrom", iris.paragraph(report.key, fact.paragraph))
+        elif report.source_url:
+            q.add(st, PROV + "wasDerivedFrom", uri_or_lit(report.source_url))
+        elif report.has_note:
+            q.add(st, PROV + "wasDerivedFrom", r)
+    for act in activities:
+        _activity(q, act, r, iris)
+    return q.items
+
+
+def _fact_object(q: Quads, report: Report, field: str, fact: Fact, iris: IRIs) -> Term | str:
+    tkg = iris.tkg
+    if field == "reporter":
+        return str(fact.value)
+    if field == "communication_date":
+        return date_lit(fact.value)  # type: ignore[arg-type]
+    if field == "previous_report":
+        return lit(str(fact.value))
+    start, end = fact.value  # type: ignore[misc]
+    if field == "meeting":
+        m = iris.meeting(start.lexical())
+        q.add(m, RDF + "type", tkg + "CouncilMeeting")
+        label = f"Council for TRIPS meeting, {start.lexical()}"
+        if end != start:
+            label += f" to {end.lexical()}"
+        q.add(m, RDFS + "label", lit(label, "en"))
+        q.add(m, SCHEMA + "startDate", date_lit(start))
+        q.add(m, SCHEMA + "endDate", date_lit(end))
+        return m
+    period = iris.period(report.key)
+    q.add(period, RDF + "type", TIME + "ProperInterval")
+    q.add(period, RDFS + "label", lit(f"{start.lexical()} to {end.lexical()}", "en"))
+    q.add(period, SCHEMA + "startDate", date_lit(start))
+    q.add(period, SCHEMA + "endDate", date_lit(end))
+    return period
+
+
+LIST_PROPS = (
+    ("beneficiaries", "beneficiary"),
+    ("activity_types", "activityType"),
+    ("policy_areas", "policyArea"),
+    ("ip_fields", "ipField"),
+    ("treaties", "treaty"),
+    ("partners", "partner"),
+    ("target_groups", "targetGroup"),
+    ("frameworks", "framework"),
+    ("modes", "mode"),
+)
+
+
+def _activity(q: Quads, act: Activity, report_iri: str, iris: IRIs) -> None:
+    tkg = iris.tkg
+    a = iris.activity(act.report_key, act.id)
+    q.add(a, RDF + "type", tkg + "Activity")
+    q.add(a, DCT + "identifier", lit(act.id))
+    q.add(a, DCT + "title", lit(act.title, "en"))
+    q.add(a, RDFS + "label", lit(act.title, "en"))
+    q.add(a, DCT + "isPartOf", report_iri)
+    q.add(a, tkg + "dataKind", iris.concept("data-kind", act.data_kind))
+    q.add(a, tkg + "sourceLocation", lit(str(act.location)))
+    if act.description:
+        q.add(a, DCT + "description", lit(act.description, "en"))
+    if act.start:
+        q.add(a, SCHEMA + "startDate", date_lit(act.start))
+        q.add(a, tkg + "startDay", day_lit(act.start))
+    if act.end:
+        q.add(a, SCHEMA + "endDate", date_lit(act.end))
+        q.add(a, tkg + "endDay", day_lit(act.end, last=True))
+    elif act.start:
+        q.add(a, tkg + "endDay", day_lit(act.start, last=True))
+    if act.place:
+        q.add(a, SCHEMA + "location", lit(act.place))
+    if act.source_url:
+        q.add(a, DCT + "source", uri_or_lit(act.source_url))
+    for attr, local in LIST_PROPS:
+        for iri in getattr(act, attr):
+            q.add(a, tkg + local, iri)

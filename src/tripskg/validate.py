@@ -1,0 +1,138 @@
+"""SHACL validation of the built graph, with results mapped back to source locations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from .resources import shapes_files
+from .vocab import DEFAULT_BASE, SH
+
+SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
+
+
+@dataclass(frozen=True, order=True)
+class Result:
+    severity: str  # Violation | Warning | Info
+    location: str  # where the focus node came from ("data/annex/x.csv:14") or its IRI
+    focus: str
+    path: str | None
+    message: str
+    shape: str | None
+    value: str | None
+
+    def render(self) -> str:
+        where = self.location
+        what = f" [{_short(self.path)}]" if self.path else ""
+        return f"{where}: {self.severity}{what}: {self.message}"
+
+
+def _short(iri: str) -> str:
+    return iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+
+def shapes_turtle(base: str) -> str:
+    """All shapes files as one Turtle document, rebased to ``base``."""
+    parts = []
+    for path in shapes_files():
+        text = path.read_text(encoding="utf-8")
+        if base != DEFAULT_BASE:
+            text = text.replace(DEFAULT_BASE, base)
+        parts.append(text)
+    return "\n".join(parts)
+
+
+def locate(iri: str, locations: Mapping[str, str]) -> str:
+    """Source location of a node, looking at its parents (``…/during``, ``…/fact/x``) too."""
+    probe = iri
+    while probe:
+        if probe in locations:
+            return locations[probe]
+        if "/" not in probe.rstrip("/"):
+            break
+        probe = probe.rsplit("/", 1)[0]
+    return f"<{iri}>"
+
+
+def validate_store(
+    store: ox.Store,
+    base: str,
+    locations: Mapping[str, str],
+    progress: Callable[[str], None] | None = None,
+) -> tuple[list[Result], bytes]:
+    """Validate the union of all named graphs with pyshacl.
+
+    Returns the results (sorted: violations first, then by location) and the SHACL validation
+    report as canonical N-Triples with skolemized result IRIs (no blank nodes).
+    """
+    import rdflib
+    from pyshacl import validate
+
+    data = rdflib.Graph()
+    nt = ox.serialize((q.triple for q in store), format=ox.RdfFormat.N_TRIPLES)
+    data.parse(data=nt, format="nt")
+    shapes = rdflib.Graph().parse(data=shapes_turtle(base), format="turtle")
+    if progress:
+        progress(f"validating {len(data):,} triples with {len(shapes):,} shape triples")
+    _, report, _ = validate(
+        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
+    )
+    results = _results(report, locations)
+    return results, _report_ntriples(results, base)
+
+
+def _results(report: object, locations: Mapping[str, str]) -> list[Result]:
+    import rdflib
+
+    g: rdflib.Graph = report  # type: ignore[assignment]
+    shn = rdflib.Namespace(SH)
+    out = []
+    for res in g.subjects(rdflib.RDF.type, shn.ValidationResult):
+        focus = g.value(res, shn.focusNode)
+        sev = g.value(res, shn.resultSeverity)
+        path = g.value(res, shn.resultPath)
+        msg = g.value(res, shn.resultMessage)
+        shape = g.value(res, shn.sourceShape)
+        value = g.value(res, shn.value)
+        focus_s = str(focus)
+        out.append(Result(
+            severity=_short(str(sev)),
+            location=locate(focus_s, locations),
+            focus=focus_s,
+            path=str(path) if isinstance(path, rdflib.URIRef) else None,
+            message=str(msg) if msg is not None else "constraint not met",
+            shape=str(shape) if isinstance(shape, rdflib.URIRef) else None,
+            value=None if value is None else str(value),
+        ))
+    return sorted(set(out), key=lambda r: (SEVERITY_ORDER.get(r.severity, 9), r.location, r.focus,
+                                           r.path or "", r.message))
+
+
+def _report_ntriples(results: list[Result], base: str) -> bytes:
+    """A deterministic sh:ValidationReport (result IRIs numbered in sorted order)."""
+    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+    report = ox.NamedNode(base + "validation/report")
+    quads = [
+        ox.Triple(report, ox.NamedNode(rdf), ox.NamedNode(SH + "ValidationReport")),
+        ox.Triple(report, ox.NamedNode(SH + "conforms"), ox.Literal(
+            "false" if any(r.severity == "Violation" for r in results) else "true",
+            datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))),
+    ]
+    for i, r in enumerate(results, start=1):
+        node = ox.NamedNode(f"{base}validation/result/{i}")
+        quads += [
+            ox.Triple(report, ox.NamedNode(SH + "result"), node),
+            ox.Triple(node, ox.NamedNode(rdf), ox.NamedNode(SH + "ValidationResult")),
+            ox.Triple(node, ox.NamedNode(SH + "resultSeverity"), ox.NamedNode(SH + r.severity)),
+            ox.Triple(node, ox.NamedNode(SH + "focusNode"), ox.NamedNode(r.focus)
+                      if r.focus.startswith(("http:", "https:")) else ox.Literal(r.focus)),
+            ox.Triple(node, ox.NamedNode(SH + "resultMessage"), ox.Literal(r.message)),
+            ox.Triple(node, ox.NamedNode(base + "def/sourceLocation"), ox.Literal(r.location)),
+        ]
+        if r.path:
+            quads.append(ox.Triple(node, ox.NamedNode(SH + "resultPath"), ox.NamedNode(r.path)))
+        if r.shape:
+            quads.append(ox.Triple(node, ox.NamedNode(SH + "sourceShape"), ox.NamedNode(r.shape)))
+    return ox.serialize(sorted(quads, key=str), format=ox.RdfFormat.N_TRIPLES)
