@@ -129,5 +129,108 @@ def validate(state: State, data_dir: Path | None, base: str) -> None:
     sys.exit(EXIT_DATA if n else 0)
 
 
+FORMATS = ("table", "csv", "tsv", "json")
+
+
+@main.command("queries")
+@click.pass_obj
+def list_queries(state: State) -> None:
+    """List the saved queries with their parameters."""
+    from rich.table import Table
+
+    from .queries import load_queries
+
+    table = Table("name", "title", "parameters", box=None, pad_edge=False)
+    for q in load_queries().values():
+        params = ", ".join(
+            p.name + ("" if p.required else f"={p.default or ''}") for p in q.params
+        )
+        table.add_row(q.name, q.title, params)
+    out.print(table)
+
+
+@main.command()
+@click.argument("name", required=False)
+@click.option("--param", "-p", "params", multiple=True, metavar="K=V",
+              help="Query parameter (repeatable).")
+@click.option("--file", "query_file", type=click.Path(path_type=Path, exists=True),
+              help="Run an ad-hoc query from a .rq file instead of a saved one.")
+@click.option("--from", "dist_dir", type=click.Path(path_type=Path), default=Path("dist"),
+              show_default=True, help="Built dist/ folder to query locally.")
+@click.option("--endpoint", help="Query a remote SPARQL 1.1 endpoint instead.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--limit", type=int, default=None, help="Return at most N rows.")
+@click.option("--base", default=DEFAULT_BASE, show_default=True, help="Base IRI of the dataset.")
+@click.pass_obj
+def query(state: State, name: str | None, params: tuple[str, ...], query_file: Path | None,
+          dist_dir: Path, endpoint: str | None, fmt: str, limit: int | None, base: str) -> None:
+    """Run saved query NAME (or --file) locally over dist/ or against --endpoint."""
+    import json
+
+    from .iris import IRIs
+    from .queries import (
+        QueryError,
+        bind,
+        get_query,
+        load_dist_store,
+        parse_query_file,
+        run_local,
+        run_remote,
+        to_csv,
+        to_json,
+        to_tsv,
+    )
+    from .reference import load_reference
+
+    try:
+        if (name is None) == (query_file is None):
+            raise QueryError("give a saved query NAME or --file FILE (not both)",
+                             hint="'tripskg queries' lists the saved queries")
+        raw: dict[str, str] = {}
+        for item in params:
+            if "=" not in item:
+                raise QueryError(f"--param '{item}' is not KEY=VALUE")
+            k, v = item.split("=", 1)
+            raw[k.strip()] = v
+        iris = IRIs(base)
+        if query_file is not None:
+            saved = parse_query_file(query_file) if query_file.read_text(
+                encoding="utf-8").lstrip().startswith("# title:") else None
+            text = query_file.read_text(encoding="utf-8") if saved is None else None
+        else:
+            saved = get_query(name or "")
+            text = None
+        if saved is not None:
+            text, _ = bind(saved, raw, load_reference(iris.base), iris)
+        elif raw:
+            raise QueryError("--param needs a saved query (or a file with a # param: header)")
+        assert text is not None
+        if endpoint:
+            table = run_remote(endpoint, text, limit)
+        else:
+            table = run_local(load_dist_store(dist_dir), text, limit)
+    except QueryError as e:
+        err.print(f"[red]error[/red]: {e.render()}")
+        sys.exit(EXIT_USAGE)
+    if fmt == "json":
+        click.echo(json.dumps(to_json(table), indent=2, ensure_ascii=False))
+    elif fmt == "csv":
+        click.echo(to_csv(table), nl=False)
+    elif fmt == "tsv":
+        click.echo(to_tsv(table), nl=False)
+    else:
+        from rich.table import Table
+
+        from .queries import display
+
+        t = Table(*table.columns, box=None, pad_edge=False)
+        for row in table.rows:
+            t.add_row(*(display(row.get(c)) for c in table.columns))
+        out.print(t)
+        state.info(f"{len(table.rows)} row{'s' if len(table.rows) != 1 else ''}")
+    if table.truncated:
+        err.print(f"[yellow]note[/yellow]: results cut at --limit {limit}")
+
+
 if __name__ == "__main__":
     main()

@@ -120,7 +120,8 @@ class Reference:
 
     def _add(self, iri: str, entity: Entity) -> None:
         self.entities[iri] = entity
-        for name in entity.names():
+        keys = [entity.key] if entity.kind in ("treaty", "framework", "organization", "group") else []
+        for name in [*entity.names(), *keys]:
             if name:
                 bucket = self._index.setdefault(entity.kind, {}).setdefault(fold(name), [])
                 if iri not in bucket:
