@@ -93,8 +93,14 @@ def _print_results(state: State, result) -> None:  # type: ignore[no-untyped-def
 @_data_option
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("dist"),
               show_default=True, help="Output folder (replaced atomically).")
+@click.option("--sparql-endpoint", metavar="URL", default=None,
+              help="void:sparqlEndpoint in void.ttl. [default: <base>sparql]")
+@click.option("--download-base", metavar="URL", default=None,
+              help="Where the dumps are downloaded from (dcat:downloadURL in void.ttl). "
+                   "[default: <base>download/]")
 @click.pass_obj
-def build(state: State, data_dir: Path | None, base: str, out_dir: Path) -> None:
+def build(state: State, data_dir: Path | None, base: str, out_dir: Path,
+          sparql_endpoint: str | None, download_base: str | None) -> None:
     """Build, validate and publish the graph into OUT (atomically)."""
     from .publish import atomic_output, publish
 
@@ -104,8 +110,12 @@ def build(state: State, data_dir: Path | None, base: str, out_dir: Path) -> None
         n = len(result.violations)
         err.print(f"{n} SHACL violation{'s' if n != 1 else ''}; {out_dir} was left untouched")
         sys.exit(EXIT_DATA)
-    with atomic_output(out_dir) as work:
-        record = publish(result, work, state.progress)
+    try:
+        with atomic_output(out_dir) as work:
+            record = publish(result, work, state.progress, sparql_endpoint=sparql_endpoint,
+                             download_base=download_base)
+    except TripsKGError as e:
+        _fail([e])
     counts = record["counts"]
     assert isinstance(counts, dict)
     state.info(
@@ -140,7 +150,10 @@ def list_queries(state: State) -> None:
 
     from .queries import load_queries
 
-    table = Table("name", "title", "parameters", box=None, pad_edge=False)
+    table = Table(box=None, pad_edge=False)
+    table.add_column("name", no_wrap=True)
+    table.add_column("title")
+    table.add_column("parameters", no_wrap=True)
     for q in load_queries().values():
         params = ", ".join(
             p.name + ("" if p.required else f"={p.default or ''}") for p in q.params
@@ -158,12 +171,16 @@ def list_queries(state: State) -> None:
 @click.option("--from", "dist_dir", type=click.Path(path_type=Path), default=Path("dist"),
               show_default=True, help="Built dist/ folder to query locally.")
 @click.option("--endpoint", help="Query a remote SPARQL 1.1 endpoint instead.")
+@click.option("--default-graph", "default_graphs", multiple=True, metavar="IRI",
+              help="With --endpoint: default-graph-uri of the query (repeatable); e.g. the "
+                   "graph given to 'tripskg push --graph'.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("--limit", type=int, default=None, help="Return at most N rows.")
 @click.option("--base", default=DEFAULT_BASE, show_default=True, help="Base IRI of the dataset.")
 @click.pass_obj
 def query(state: State, name: str | None, params: tuple[str, ...], query_file: Path | None,
-          dist_dir: Path, endpoint: str | None, fmt: str, limit: int | None, base: str) -> None:
+          dist_dir: Path, endpoint: str | None, default_graphs: tuple[str, ...], fmt: str,
+          limit: int | None, base: str) -> None:
     """Run saved query NAME (or --file) locally over dist/ or against --endpoint."""
     import json
 
@@ -206,7 +223,7 @@ def query(state: State, name: str | None, params: tuple[str, ...], query_file: P
             raise QueryError("--param needs a saved query (or a file with a # param: header)")
         assert text is not None
         if endpoint:
-            table = run_remote(endpoint, text, limit)
+            table = run_remote(endpoint, text, limit, default_graphs=list(default_graphs))
         else:
             table = run_local(load_dist_store(dist_dir), text, limit)
     except QueryError as e:
@@ -230,6 +247,131 @@ def query(state: State, name: str | None, params: tuple[str, ...], query_file: P
         state.info(f"{len(table.rows)} row{'s' if len(table.rows) != 1 else ''}")
     if table.truncated:
         err.print(f"[yellow]note[/yellow]: results cut at --limit {limit}")
+    if table.server_limit is not None:
+        err.print(f"[yellow]warning[/yellow]: the endpoint stopped at {table.server_limit:,} "
+                  "rows (its result limit, e.g. Virtuoso's ResultSetMaxRows): the results are "
+                  "probably incomplete")
+
+
+@main.command()
+@click.option("--endpoint", help="SPARQL 1.1 Graph Store endpoint, e.g. Virtuoso's "
+              "http://HOST:8890/sparql-graph-crud-auth (not needed with --bulk).")
+@click.option("--graph", "graph", default=None, metavar="IRI",
+              help="Put everything into this one graph (default: one graph per named graph "
+                   "of the build).")
+@click.option("--user", default=None, help="User name (HTTP digest auth; Virtuoso: dba).")
+@click.option("--password", default=None, envvar="TRIPSKG_PUSH_PASSWORD",
+              help="Password [env TRIPSKG_PUSH_PASSWORD].")
+@click.option("--basic", is_flag=True, help="Use HTTP basic instead of digest auth.")
+@click.option("--replace", is_flag=True,
+              help="Replace each target graph (PUT first chunk) instead of adding (POST).")
+@click.option("--dist", "dist_dir", type=click.Path(path_type=Path), default=Path("dist"),
+              show_default=True, help="Built dist/ folder to upload.")
+@click.option("--chunk-triples", type=click.IntRange(min=1), default=None,
+              help="Triples per request (default 50,000) or per bulk file (default 1,000,000).")
+@click.option("--content-type", type=click.Choice(["nt", "turtle"]), default="nt",
+              show_default=True, help="Body media type: application/n-triples or text/turtle.")
+@click.option("--retries", type=click.IntRange(min=0), default=5, show_default=True,
+              help="Retries (exponential backoff) on connection errors and 5xx.")
+@click.option("--timeout", type=float, default=120.0, show_default=True,
+              help="Seconds per request.")
+@click.option("--bulk", "bulk_dir", type=click.Path(path_type=Path), default=None,
+              help="Write files and an isql script for Virtuoso's bulk loader into DIR "
+                   "instead of uploading.")
+@click.pass_obj
+def push(state: State, endpoint: str | None, graph: str | None, user: str | None,
+         password: str | None, basic: bool, replace: bool, dist_dir: Path,
+         chunk_triples: int | None, content_type: str, retries: int, timeout: float,
+         bulk_dir: Path | None) -> None:
+    """Upload dist/ to a triple store (Graph Store Protocol), or prepare a bulk load."""
+    import re
+
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from .push import (
+        CONTENT_TYPES,
+        DEFAULT_CHUNK,
+        GraphStore,
+        PushError,
+        dump_path,
+        graph_counts,
+        write_bulk,
+    )
+
+    def usage(msg: str, hint: str | None = None) -> None:
+        err.print(f"[red]error[/red]: {TripsKGError(msg, hint=hint).render()}")
+        sys.exit(EXIT_USAGE)
+
+    if graph is not None and not re.fullmatch(r"[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|\\^`]+", graph):
+        usage(f"--graph '{graph}' is not an absolute IRI")
+    if bulk_dir is None and not endpoint:
+        usage("give --endpoint URL (or --bulk DIR)",
+              "Virtuoso: --endpoint http://HOST:8890/sparql-graph-crud-auth --user dba")
+    try:
+        dump_path(dist_dir)
+    except PushError as e:
+        usage(e.message, e.hint)
+    counts = graph_counts(dist_dir)
+    total = sum(counts.values()) or None
+    progress = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("triples"), TextColumn("{task.fields[rate]}"), TextColumn("{task.fields[sent]}"),
+        TimeElapsedColumn(), TimeRemainingColumn(), console=err, disable=state.quiet,
+        transient=False,
+    )
+    t0 = time.monotonic()
+    sent = {"bytes": 0, "triples": 0}
+
+    def on_chunk(g: str, n: int, nbytes: int) -> None:
+        sent["bytes"] += nbytes
+        sent["triples"] += n
+        secs = max(time.monotonic() - t0, 1e-6)
+        name = g.rsplit("/graph/", 1)[-1] if g else "default graph"
+        progress.update(task, advance=n, description=f"{name[:40]:<40}",
+                        rate=f"{sent['triples'] / secs:,.0f}/s",
+                        sent=f"{sent['bytes'] / 1e6:,.1f} MB" if sent["bytes"] else "")
+
+    with progress:
+        task = progress.add_task("starting", total=total, rate="", sent="")
+        try:
+            if bulk_dir is not None:
+                res = write_bulk(dist_dir, bulk_dir, graph, replace,
+                                 chunk_triples or 1_000_000, on_chunk)
+            else:
+                assert endpoint is not None
+                store = GraphStore(
+                    endpoint, user, password, timeout=timeout, retries=retries,
+                    auth="basic" if basic else "digest", content_type=CONTENT_TYPES[content_type],
+                    on_retry=lambda msg: progress.console.print(f"[yellow]retry[/yellow]: {msg}"),
+                )
+                from .push import push as do_push
+
+                stats = do_push(dist_dir, store, graph, replace, chunk_triples or DEFAULT_CHUNK,
+                                on_chunk)
+        except PushError as e:  # unreachable, auth refused (PushAuthError), rejected
+            progress.stop()
+            usage(e.message, e.hint)
+    if bulk_dir is not None:
+        state.info(
+            f"wrote {len(res.files)} file{'s' if len(res.files) != 1 else ''} "
+            f"({res.triples:,} {'triples' if graph else 'quads'}, {len(res.graphs)} graphs) and "
+            f"{res.script}\nload with: isql-vt HOST:1111 dba PASSWORD {res.script}\n"
+            f"({res.folder.resolve()} must be in DirsAllowed of virtuoso.ini; isql-vt exits 0 "
+            "even on errors: the last query of the script must list no failed files)"
+        )
+        return
+    state.info(
+        f"pushed {stats.triples:,} triples into {len(stats.graphs)} graph"
+        f"{'s' if len(stats.graphs) != 1 else ''} of {endpoint} in {stats.requests} requests, "
+        f"{stats.bytes / 1e6:,.1f} MB ({stats.seconds:.1f}s)"
+    )
 
 
 if __name__ == "__main__":

@@ -141,7 +141,7 @@ def get_query(name: str, queries: Mapping[str, SavedQuery] | None = None) -> Sav
 # --------------------------------------------------------------------------- binding
 Term = ox.NamedNode | ox.Literal
 
-_IRI_OK = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
+_IRI_OK = re.compile(r"\Ahttps?://[^\s<>\"{}|\\^`]+\Z")
 
 
 def to_term(param: Param, raw: str, ref: Reference, iris: IRIs) -> Term | None:
@@ -229,6 +229,8 @@ class ResultTable:
     columns: list[str]
     rows: list[dict[str, Term | None]] = field(default_factory=list)
     truncated: bool = False
+    # rows the endpoint itself stopped at (Virtuoso's ResultSetMaxRows: HTTP 200, fewer rows)
+    server_limit: int | None = None
 
 
 def run_local(store: ox.Store, text: str, limit: int | None = None) -> ResultTable:
@@ -259,7 +261,10 @@ def term_from_json(b: Mapping[str, str]) -> Term:
         if "xml:lang" in b:
             return ox.Literal(b["value"], language=b["xml:lang"])
         if "datatype" in b:
-            return ox.Literal(b["value"], datatype=ox.NamedNode(b["datatype"]))
+            value = b["value"]
+            if b["datatype"] == XSD + "boolean" and value in ("1", "0"):
+                value = "true" if value == "1" else "false"  # Virtuoso writes booleans as 1/0
+            return ox.Literal(value, datatype=ox.NamedNode(b["datatype"]))
         return ox.Literal(b["value"])
     if kind == "bnode":
         return ox.Literal("_:" + b["value"])
@@ -321,9 +326,15 @@ def display(t: Term | None) -> str:
     return t.value
 
 
-def run_remote(endpoint: str, text: str, limit: int | None = None, timeout: float = 30.0
-               ) -> ResultTable:
-    """Run a SELECT against a SPARQL 1.1 endpoint with SPARQLWrapper."""
+def run_remote(endpoint: str, text: str, limit: int | None = None, timeout: float = 30.0,
+               default_graphs: list[str] | None = None) -> ResultTable:
+    """Run a SELECT against a SPARQL 1.1 endpoint with SPARQLWrapper.
+
+    ``default_graphs`` are sent as ``default-graph-uri`` (the dataset of the query); without
+    them the endpoint's own default graph is used (Virtuoso: the union of all graphs).
+    If the endpoint reports that it cut the results (Virtuoso's ``X-SPARQL-MaxRows`` header,
+    sent with HTTP 200 when ``ResultSetMaxRows`` is reached), ``server_limit`` is set.
+    """
     import urllib.error
 
     from SPARQLWrapper import JSON, POST, SPARQLWrapper
@@ -334,8 +345,12 @@ def run_remote(endpoint: str, text: str, limit: int | None = None, timeout: floa
     client.setMethod(POST)
     client.setReturnFormat(JSON)
     client.setTimeout(int(timeout))
+    for g in default_graphs or []:
+        client.addDefaultGraph(g)
     try:
-        data = client.queryAndConvert()
+        result = client.query()
+        headers = result.response.headers
+        data = result.convert()
     except SPARQLWrapperException as e:
         raise QueryError(f"endpoint {endpoint} rejected the query: {str(e).strip()[:500]}"
                          ) from None
@@ -347,11 +362,15 @@ def run_remote(endpoint: str, text: str, limit: int | None = None, timeout: floa
         raise QueryError(f"endpoint {endpoint} did not return SPARQL JSON results")
     columns = list(data["head"].get("vars", []))
     table = ResultTable(columns)
-    for i, b in enumerate(data.get("results", {}).get("bindings", [])):
+    bindings = data.get("results", {}).get("bindings", [])
+    for i, b in enumerate(bindings):
         if limit is not None and i >= limit:
             table.truncated = True
             break
         table.rows.append({c: term_from_json(b[c]) if c in b else None for c in columns})
+    max_rows = headers.get("X-SPARQL-MaxRows") if headers is not None else None
+    if max_rows and max_rows.strip().isdigit() and len(bindings) >= int(max_rows):
+        table.server_limit = int(max_rows)
     return table
 
 

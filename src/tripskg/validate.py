@@ -56,17 +56,46 @@ def locate(iri: str, locations: Mapping[str, str]) -> str:
     return f"<{iri}>"
 
 
+ENGINES = ("sparql", "pyshacl")
+
+
 def validate_store(
     store: ox.Store,
     base: str,
     locations: Mapping[str, str],
     progress: Callable[[str], None] | None = None,
+    engine: str = "sparql",
 ) -> tuple[list[Result], bytes]:
-    """Validate the union of all named graphs with pyshacl.
+    """Validate the union of all named graphs against ``shapes/*.ttl``.
 
-    Returns the results (sorted: violations first, then by location) and the SHACL validation
-    report as canonical N-Triples with skolemized result IRIs (no blank nodes).
+    ``engine="sparql"`` (default) compiles the shapes to SPARQL run by Oxigraph
+    (:mod:`tripskg.shacl`); ``engine="pyshacl"`` runs pyshacl (slow; the reference the
+    conformance tests compare against). Returns the results (sorted: violations first, then
+    by location) and the SHACL validation report as canonical N-Triples with skolemized result
+    IRIs (no blank nodes).
     """
+    if engine == "sparql":
+        from .shacl import Validator
+
+        validator = Validator.from_turtle(shapes_turtle(base))
+        if progress:
+            progress(f"validating with {len(validator.checks)} compiled SHACL checks")
+        out = [
+            Result(
+                severity=r.severity,
+                location=locate(r.focus.value, locations),
+                focus=r.focus.value,
+                path=r.path,
+                message=r.message,
+                shape=r.shape,
+                value=None if r.value is None else r.value.value,
+            )
+            for r in validator.validate(store)
+        ]
+        results = sorted(set(out), key=_order)
+        return results, _report_ntriples(results, base)
+    if engine != "pyshacl":
+        raise ValueError(f"unknown SHACL engine {engine!r}; expected one of {ENGINES}")
     import rdflib
     from pyshacl import validate
 
@@ -89,7 +118,10 @@ def _results(report: object, locations: Mapping[str, str]) -> list[Result]:
     g: rdflib.Graph = report  # type: ignore[assignment]
     shn = rdflib.Namespace(SH)
     out = []
+    nested = set(g.objects(None, shn.detail))  # pyshacl's sh:detail: causes, not results
     for res in g.subjects(rdflib.RDF.type, shn.ValidationResult):
+        if res in nested:
+            continue
         focus = g.value(res, shn.focusNode)
         sev = g.value(res, shn.resultSeverity)
         path = g.value(res, shn.resultPath)
@@ -106,8 +138,11 @@ def _results(report: object, locations: Mapping[str, str]) -> list[Result]:
             shape=str(shape) if isinstance(shape, rdflib.URIRef) else None,
             value=None if value is None else str(value),
         ))
-    return sorted(set(out), key=lambda r: (SEVERITY_ORDER.get(r.severity, 9), r.location, r.focus,
-                                           r.path or "", r.message))
+    return sorted(set(out), key=_order)
+
+
+def _order(r: Result) -> tuple[int, str, str, str, str]:
+    return (SEVERITY_ORDER.get(r.severity, 9), r.location, r.focus, r.path or "", r.message)
 
 
 def _report_ntriples(results: list[Result], base: str) -> bytes:

@@ -1,0 +1,428 @@
+"""A SHACL Core (+ SPARQL-based constraints) validator that runs as SPARQL on pyoxigraph.
+
+pyshacl walks the graph node by node in Python and needs the data in rdflib; at 100k
+activities that takes minutes. Here every constraint component of every shape becomes one
+SPARQL query over all focus nodes at once, evaluated by Oxigraph. The supported subset is the
+one the project's shapes use (see ``COMPONENTS``); an unsupported component is an error, never
+silently skipped. ``tests/test_shacl.py`` checks that the results equal pyshacl's on every shape
+fixture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+import rdflib
+from rdflib import RDF, RDFS, BNode, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import SH, XSD
+
+from .errors import TripsKGError
+
+COMPONENTS = {
+    "class", "datatype", "nodeKind", "minCount", "maxCount", "hasValue", "in", "pattern",
+    "flags", "languageIn", "uniqueLang", "lessThan", "lessThanOrEquals", "equals", "disjoint",
+    "minInclusive", "maxInclusive", "minExclusive", "maxExclusive", "minLength", "maxLength",
+    "or", "and", "not", "node", "qualifiedValueShape", "qualifiedMinCount",
+    "qualifiedMaxCount", "sparql", "property",
+}
+# Shape attributes that are not constraints.
+IGNORED = {
+    "path", "message", "severity", "name", "description", "targetClass", "targetNode",
+    "targetSubjectsOf", "targetObjectsOf", "deactivated", "order", "group", "defaultValue",
+    "prefixes", "declare", "closed", "ignoredProperties", "qualifiedValueShapesDisjoint",
+}
+
+
+@dataclass(frozen=True)
+class ShaclResult:
+    focus: ox.NamedNode | ox.BlankNode | ox.Literal
+    path: str | None
+    value: ox.NamedNode | ox.BlankNode | ox.Literal | None
+    severity: str  # "Violation" | "Warning" | "Info"
+    message: str
+    shape: str | None  # IRI of the (node or property) shape, if it has one
+    component: str
+
+
+def _n3(term: rdflib.term.Node) -> str:
+    if isinstance(term, BNode):
+        raise TripsKGError("blank node used as a constant in a shape")
+    return term.n3()
+
+
+class ShapesGraph:
+    """The shapes, read with rdflib (small), compiled to SPARQL per constraint."""
+
+    def __init__(self, turtle: str) -> None:
+        self.g = rdflib.Graph().parse(data=turtle, format="turtle")
+        self._counter = 0
+
+    def node_shapes(self) -> Iterator[rdflib.term.Node]:
+        seen = set()
+        for pred in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf):
+            for s in self.g.subjects(pred, None):
+                if s not in seen:
+                    seen.add(s)
+                    yield s
+        for s in self.g.subjects(RDF.type, SH.NodeShape):
+            if s not in seen and (s, RDF.type, RDFS.Class) in self.g:
+                seen.add(s)
+                yield s
+
+    def value(self, s: rdflib.term.Node, p: URIRef) -> rdflib.term.Node | None:
+        return self.g.value(s, p)
+
+    def values(self, s: rdflib.term.Node, p: URIRef) -> list[rdflib.term.Node]:
+        return list(self.g.objects(s, p))
+
+    def items(self, s: rdflib.term.Node) -> list[rdflib.term.Node]:
+        return list(Collection(self.g, s))
+
+    # ------------------------------------------------------------------ paths
+    def path(self, p: rdflib.term.Node) -> str:
+        if isinstance(p, URIRef):
+            return p.n3()
+        if (p, RDF.first, None) in self.g:
+            return "/".join(self.path(x) for x in self.items(p))
+        if (inv := self.value(p, SH.inversePath)) is not None:
+            return f"^({self.path(inv)})"
+        if (alt := self.value(p, SH.alternativePath)) is not None:
+            return "(" + "|".join(self.path(x) for x in self.items(alt)) + ")"
+        for pred, op in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"),
+                         (SH.zeroOrOnePath, "?")):
+            if (inner := self.value(p, pred)) is not None:
+                return f"({self.path(inner)}){op}"
+        raise TripsKGError(f"unsupported SHACL path {p!r}")
+
+    def path_label(self, p: rdflib.term.Node) -> str | None:
+        return str(p) if isinstance(p, URIRef) else None
+
+    # ------------------------------------------------------------------ conditions
+    def condition(self, shape: rdflib.term.Node, v: str) -> str:
+        """A SPARQL boolean expression: value ``v`` conforms to ``shape``."""
+        if (shape, SH.path, None) in self.g:
+            return self._property_condition(shape, v)
+        parts: list[str] = []
+        for pred, obj in self.g.predicate_objects(shape):
+            name = str(pred).removeprefix(str(SH))
+            if not str(pred).startswith(str(SH)) or name in IGNORED:
+                continue
+            parts.append(self._condition_part(shape, name, obj, v))
+        return "(" + " && ".join(parts) + ")" if parts else "true"
+
+    def _condition_part(self, shape: rdflib.term.Node, name: str, obj: rdflib.term.Node,
+                        v: str) -> str:
+        if name == "class":
+            return (f"EXISTS {{ {v} <{RDF.type}>/<{RDFS.subClassOf}>* {_n3(obj)} }}")
+        if name == "datatype":
+            return f"(isLiteral({v}) && datatype({v}) = {_n3(obj)})"
+        if name == "nodeKind":
+            return _node_kind(obj, v)
+        if name == "hasValue":
+            return f"sameTerm({v}, {_n3(obj)})"
+        if name == "in":
+            return f"({v} IN ({', '.join(_n3(x) for x in self.items(obj))}))"
+        if name == "pattern":
+            flags = self.value(shape, SH.flags)
+            fl = f", {Literal(str(flags)).n3()}" if flags else ""
+            return f"(!isBlank({v}) && REGEX(STR({v}), {Literal(str(obj)).n3()}{fl}))"
+        if name == "flags":
+            return "true"
+        if name == "languageIn":
+            tags = " || ".join(f'langMatches(lang({v}), {Literal(str(t)).n3()})'
+                               for t in self.items(obj))
+            return f"(isLiteral({v}) && ({tags or 'false'}))"
+        if name in ("minInclusive", "maxInclusive", "minExclusive", "maxExclusive"):
+            op = {"minInclusive": ">=", "maxInclusive": "<=", "minExclusive": ">",
+                  "maxExclusive": "<"}[name]
+            return f"COALESCE({v} {op} {_n3(obj)}, false)"
+        if name in ("minLength", "maxLength"):
+            op = ">=" if name == "minLength" else "<="
+            return f"(!isBlank({v}) && STRLEN(STR({v})) {op} {int(obj)})"
+        if name == "or":
+            return "(" + " || ".join(self.condition(x, v) for x in self.items(obj)) + ")"
+        if name == "and":
+            return "(" + " && ".join(self.condition(x, v) for x in self.items(obj)) + ")"
+        if name == "not":
+            return f"(!{self.condition(obj, v)})"
+        if name == "node":
+            return self.condition(obj, v)
+        if name == "property":
+            return self._property_condition(obj, v)
+        raise TripsKGError(f"SHACL component sh:{name} is not supported inside sh:or/sh:node")
+
+    def _property_condition(self, prop: rdflib.term.Node, v: str) -> str:
+        path = self.path(self.value(prop, SH.path))  # type: ignore[arg-type]
+        self._counter += 1
+        w = f"?w{self._counter}"
+        parts = []
+        min_count = self.value(prop, SH.minCount)
+        max_count = self.value(prop, SH.maxCount)
+        inner = [
+            self._condition_part(prop, str(p).removeprefix(str(SH)), o, w)
+            for p, o in self.g.predicate_objects(prop)
+            if str(p).startswith(str(SH)) and str(p).removeprefix(str(SH)) not in IGNORED
+            and str(p).removeprefix(str(SH)) not in ("minCount", "maxCount")
+        ]
+        if inner:
+            parts.append(f"NOT EXISTS {{ {v} {path} {w} FILTER(!({' && '.join(inner)})) }}")
+        if min_count is not None and int(min_count) > 0:
+            if int(min_count) != 1:
+                raise TripsKGError("sh:minCount > 1 inside a nested shape is not supported")
+            parts.append(f"EXISTS {{ {v} {path} {w} }}")
+        if max_count is not None:
+            if int(max_count) == 0:
+                parts.append(f"NOT EXISTS {{ {v} {path} {w} }}")
+            elif int(max_count) == 1:
+                parts.append(f"NOT EXISTS {{ {v} {path} {w}, {w}x FILTER({w} != {w}x) }}")
+            else:
+                raise TripsKGError("sh:maxCount > 1 inside a nested shape is not supported")
+        return "(" + " && ".join(parts) + ")" if parts else "true"
+
+
+def _node_kind(kind: rdflib.term.Node, v: str) -> str:
+    return {
+        SH.IRI: f"isIRI({v})",
+        SH.Literal: f"isLiteral({v})",
+        SH.BlankNode: f"isBlank({v})",
+        SH.BlankNodeOrIRI: f"(isBlank({v}) || isIRI({v}))",
+        SH.BlankNodeOrLiteral: f"(isBlank({v}) || isLiteral({v}))",
+        SH.IRIOrLiteral: f"(isIRI({v}) || isLiteral({v}))",
+    }[kind]  # type: ignore[index]
+
+
+@dataclass
+class _Check:
+    """One compiled constraint: a SELECT yielding ?this (and ?value) for each violation."""
+
+    query: str
+    severity: str
+    message: str
+    shape: str | None
+    path: str | None
+    component: str
+    focus_filter: bool = False  # results must be intersected with the focus nodes
+
+
+@dataclass
+class Validator:
+    shapes: ShapesGraph
+    checks: list[tuple[str, _Check]] = field(default_factory=list)  # (focus pattern, check)
+
+    @classmethod
+    def from_turtle(cls, turtle: str) -> Validator:
+        v = cls(ShapesGraph(turtle))
+        v._compile()
+        return v
+
+    # ------------------------------------------------------------------ compile
+    def _targets(self, shape: rdflib.term.Node) -> str:
+        g = self.shapes
+        alts = []
+        for c in g.values(shape, SH.targetClass):
+            alts.append(f"{{ ?this <{RDF.type}>/<{RDFS.subClassOf}>* {_n3(c)} }}")
+        if (shape, RDF.type, RDFS.Class) in g.g:
+            alts.append(f"{{ ?this <{RDF.type}>/<{RDFS.subClassOf}>* {_n3(shape)} }}")
+        for n in g.values(shape, SH.targetNode):
+            alts.append(f"{{ BIND({_n3(n)} AS ?this) }}")
+        for p in g.values(shape, SH.targetSubjectsOf):
+            alts.append(f"{{ SELECT DISTINCT ?this WHERE {{ ?this {_n3(p)} ?any }} }}")
+        for p in g.values(shape, SH.targetObjectsOf):
+            alts.append(f"{{ SELECT DISTINCT ?this WHERE {{ ?any {_n3(p)} ?this }} }}")
+        return " UNION ".join(alts)
+
+    def _compile(self) -> None:
+        for shape in self.shapes.node_shapes():
+            if self.shapes.value(shape, SH.deactivated) == Literal(True):
+                continue
+            focus = self._targets(shape)
+            self._compile_shape(shape, focus)
+
+    def _severity(self, shape: rdflib.term.Node, default: str = "Violation") -> str:
+        sev = self.shapes.value(shape, SH.severity)
+        return str(sev).removeprefix(str(SH)) if sev is not None else default
+
+    def _message(self, *shapes: rdflib.term.Node) -> str:
+        for s in shapes:
+            msgs = self.shapes.values(s, SH.message)
+            en = [m for m in msgs if isinstance(m, Literal) and m.language in (None, "en")]
+            if en or msgs:
+                return str((en or msgs)[0])
+        return ""
+
+    def _compile_shape(self, shape: rdflib.term.Node, focus: str) -> None:
+        g = self.shapes
+        shape_iri = str(shape) if isinstance(shape, URIRef) else None
+        severity = self._severity(shape)
+        # node-level constraints: the value node is the focus node itself
+        for pred, obj in g.g.predicate_objects(shape):
+            name = str(pred).removeprefix(str(SH))
+            if not str(pred).startswith(str(SH)) or name in IGNORED:
+                continue
+            if name not in COMPONENTS:
+                raise TripsKGError(f"SHACL component sh:{name} is not supported",
+                                   hint="extend tripskg.shacl or use --validator pyshacl")
+            if name == "property":
+                self._compile_property(shape, obj, focus)
+            elif name == "sparql":
+                self._compile_sparql(shape, obj, focus, None, severity)
+            elif name in ("flags", "qualifiedMinCount", "qualifiedMaxCount"):
+                continue
+            else:
+                cond = g._condition_part(shape, name, obj, "?this")
+                q = (f"SELECT DISTINCT ?this (?this AS ?value) WHERE {{ {focus} "
+                     f"FILTER(!{cond}) }}")
+                self.checks.append((focus, _Check(q, severity, self._message(shape), shape_iri,
+                                                  None, name)))
+
+    def _compile_property(self, node_shape: rdflib.term.Node, prop: rdflib.term.Node,
+                          focus: str) -> None:
+        g = self.shapes
+        if g.value(prop, SH.deactivated) == Literal(True):
+            return
+        path_node = g.value(prop, SH.path)
+        if path_node is None:
+            raise TripsKGError("property shape without sh:path")
+        path = g.path(path_node)
+        label = g.path_label(path_node)
+        severity = self._severity(prop, self._severity(node_shape))
+        message = self._message(prop, node_shape)
+        shape_iri = str(prop) if isinstance(prop, URIRef) else (
+            str(node_shape) if isinstance(node_shape, URIRef) else None)
+
+        def add(q: str, component: str) -> None:
+            self.checks.append((focus, _Check(q, severity, message, shape_iri, label,
+                                              component)))
+
+        for pred, obj in g.g.predicate_objects(prop):
+            name = str(pred).removeprefix(str(SH))
+            if not str(pred).startswith(str(SH)) or name in IGNORED:
+                continue
+            if name not in COMPONENTS:
+                raise TripsKGError(f"SHACL component sh:{name} is not supported",
+                                   hint="extend tripskg.shacl or use --validator pyshacl")
+            if name == "minCount":
+                add(f"SELECT ?this WHERE {{ {{ SELECT ?this (COUNT(DISTINCT ?v) AS ?n) WHERE "
+                    f"{{ {focus} OPTIONAL {{ ?this {path} ?v }} }} GROUP BY ?this }} "
+                    f"FILTER(?n < {int(obj)}) }}", name)
+            elif name == "maxCount":
+                add(f"SELECT ?this WHERE {{ {{ SELECT ?this (COUNT(DISTINCT ?v) AS ?n) WHERE "
+                    f"{{ {focus} ?this {path} ?v }} GROUP BY ?this }} "
+                    f"FILTER(?n > {int(obj)}) }}", name)
+            elif name == "uniqueLang":
+                if obj == Literal(True):
+                    add(f"SELECT DISTINCT ?this WHERE {{ {{ SELECT ?this ?lang "
+                        f"(COUNT(DISTINCT ?v) AS ?n) WHERE {{ {focus} ?this {path} ?v "
+                        f"BIND(lang(?v) AS ?lang) FILTER(?lang != \"\") }} GROUP BY ?this "
+                        f"?lang }} FILTER(?n > 1) }}", name)
+            elif name == "hasValue":
+                add(f"SELECT DISTINCT ?this WHERE {{ {focus} FILTER NOT EXISTS "
+                    f"{{ ?this {path} {_n3(obj)} }} }}", name)
+            elif name in ("lessThan", "lessThanOrEquals"):
+                op = "<" if name == "lessThan" else "<="
+                add(f"SELECT DISTINCT ?this ?value WHERE {{ {focus} ?this {path} ?value . "
+                    f"?this {_n3(obj)} ?w FILTER(!COALESCE(?value {op} ?w, false)) }}", name)
+            elif name == "equals":
+                add(f"SELECT DISTINCT ?this ?value WHERE {{ {focus} {{ ?this {path} ?value "
+                    f"FILTER NOT EXISTS {{ ?this {_n3(obj)} ?value }} }} UNION {{ ?this "
+                    f"{_n3(obj)} ?value FILTER NOT EXISTS {{ ?this {path} ?value }} }} }}",
+                    name)
+            elif name == "disjoint":
+                add(f"SELECT DISTINCT ?this ?value WHERE {{ {focus} ?this {path} ?value . "
+                    f"?this {_n3(obj)} ?value }}", name)
+            elif name == "qualifiedValueShape":
+                cond = g.condition(obj, "?v")
+                qmin = g.value(prop, SH.qualifiedMinCount)
+                qmax = g.value(prop, SH.qualifiedMaxCount)
+                inner = (f"SELECT ?this (COUNT(DISTINCT ?v) AS ?n) WHERE {{ {focus} OPTIONAL "
+                         f"{{ ?this {path} ?v FILTER({cond}) }} }} GROUP BY ?this")
+                if qmin is not None:
+                    add(f"SELECT ?this WHERE {{ {{ {inner} }} FILTER(?n < {int(qmin)}) }}",
+                        "qualifiedMinCount")
+                if qmax is not None:
+                    add(f"SELECT ?this WHERE {{ {{ {inner} }} FILTER(?n > {int(qmax)}) }}",
+                        "qualifiedMaxCount")
+            elif name == "sparql":
+                self._compile_sparql(prop, obj, focus, path, severity, label)
+            elif name in ("flags", "qualifiedMinCount", "qualifiedMaxCount"):
+                continue
+            elif name == "property":
+                raise TripsKGError("nested sh:property inside a property shape is not supported")
+            else:  # value-level constraint
+                cond = g._condition_part(prop, name, obj, "?value")
+                add(f"SELECT DISTINCT ?this ?value WHERE {{ {focus} ?this {path} ?value "
+                    f"FILTER(!{cond}) }}", name)
+
+    def _compile_sparql(self, shape: rdflib.term.Node, constraint: rdflib.term.Node,
+                        focus: str, path: str | None, severity: str,
+                        path_label: str | None = None) -> None:
+        g = self.shapes
+        select = g.value(constraint, SH.select)
+        if select is None:
+            raise TripsKGError("sh:sparql constraint without sh:select")
+        prefixes = []
+        for pfx_node in g.values(constraint, SH.prefixes):
+            for decl in g.values(pfx_node, SH.declare):
+                prefixes.append(f"PREFIX {g.value(decl, SH.prefix)}: "
+                                f"<{g.value(decl, SH.namespace)}>")
+        text = str(select).replace("$this", "?this")
+        if path is not None:
+            text = text.replace("$PATH", path)
+        message = self._message(constraint, shape)
+        sev = self._severity(constraint, severity)
+        shape_iri = str(shape) if isinstance(shape, URIRef) else None
+        self.checks.append((focus, _Check("\n".join(prefixes) + "\n" + text, sev, message,
+                                          shape_iri, path_label, "sparql", focus_filter=True)))
+
+    # ------------------------------------------------------------------ run
+    def validate(self, store: ox.Store) -> list[ShaclResult]:
+        results: list[ShaclResult] = []
+        focus_cache: dict[str, set[object]] = {}
+        for focus, check in self.checks:
+            try:
+                solutions = store.query(check.query, use_default_graph_as_union=True)
+            except SyntaxError as e:
+                raise TripsKGError(f"compiled SHACL query is invalid: {e}",
+                                   hint=check.query[:400]) from None
+            allowed: set[object] | None = None
+            if check.focus_filter:
+                if focus not in focus_cache:
+                    focus_cache[focus] = {
+                        s["this"] for s in store.query(
+                            f"SELECT DISTINCT ?this WHERE {{ {focus} }}",
+                            use_default_graph_as_union=True)  # type: ignore[union-attr]
+                    }
+                allowed = focus_cache[focus]
+            variables = {v.value for v in solutions.variables}  # type: ignore[union-attr]
+            for sol in solutions:  # type: ignore[union-attr]
+                this = sol["this"]
+                if this is None or (allowed is not None and this not in allowed):
+                    continue
+                value = sol["value"] if "value" in variables else None
+                results.append(ShaclResult(
+                    this, check.path, value, check.severity,
+                    _fill(check.message, this, value) or _default_message(check),
+                    check.shape, check.component,
+                ))
+        return results
+
+
+def _fill(message: str, this: object, value: object) -> str:
+    if not message:
+        return message
+    for key, term in (("this", this), ("value", value)):
+        text = getattr(term, "value", "") if term is not None else ""
+        message = message.replace("{$" + key + "}", text).replace("{?" + key + "}", text)
+    return message
+
+
+def _default_message(check: _Check) -> str:
+    where = f" on {check.path}" if check.path else ""
+    return f"constraint sh:{check.component} not met{where}"
+
+
+def datatype_of(literal: ox.Literal) -> str:
+    return literal.datatype.value if literal.datatype else str(XSD.string)
