@@ -8,9 +8,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
-APT_PACKAGES := raptor2-utils
+APT_PACKAGES := raptor2-utils virtuoso-opensource-7-bin chromium
+YASGUI_VERSION := 4.6.2
+SWAGGER_UI_VERSION := 5.35.0
+VENDOR := src/tripskg/static/vendor
 
-.PHONY: run test install system-deps build serve lint reference clean
+.PHONY: run test install system-deps build serve lint reference clean vendor
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,10 +23,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Debian packages used by the test suite (independent RDF parser, ...). Needs root (CI runs as root).
+# Debian packages used by the test suite (independent RDF parser, Virtuoso 7 for the push test, ...). Needs root (CI runs as root).
 system-deps:
 	@missing=""; \
 	command -v rapper >/dev/null || missing="$$missing raptor2-utils"; \
+	command -v virtuoso-t >/dev/null && command -v isql-vt >/dev/null || missing="$$missing virtuoso-opensource-7-bin"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
@@ -33,21 +38,36 @@ build: $(STAMP)
 	$(BIN)/tripskg build --out dist
 
 serve: build
-	@echo "serving comes with the server issue; dist/ is built"
+	$(BIN)/tripskg serve --dist dist --host $(HOST) --port $(PORT)
 
 run: build serve
 
 test: $(STAMP) system-deps
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy src
 
 reference: $(STAMP)
 	$(BIN)/pip install --quiet pycountry hdx-python-country babel
 	$(BIN)/python data/reference/make_countries.py
+
+# Front-end assets of the server (YASGUI, Swagger UI) from the npm registry; the copies in
+# $(VENDOR) are committed, so this only runs to upgrade them.
+vendor:
+	rm -rf .vendor-tmp && mkdir -p .vendor-tmp
+	cd .vendor-tmp && npm pack --silent @zazuko/yasgui@$(YASGUI_VERSION) swagger-ui-dist@$(SWAGGER_UI_VERSION) \
+	  && mkdir yasgui swagger && tar xzf zazuko-yasgui-$(YASGUI_VERSION).tgz -C yasgui \
+	  && tar xzf swagger-ui-dist-$(SWAGGER_UI_VERSION).tgz -C swagger
+	mkdir -p $(VENDOR)/yasgui $(VENDOR)/swagger-ui
+	cp .vendor-tmp/yasgui/package/build/yasgui.min.js .vendor-tmp/yasgui/package/build/yasgui.min.css $(VENDOR)/yasgui/
+	cp .vendor-tmp/swagger/package/swagger-ui-bundle.js .vendor-tmp/swagger/package/swagger-ui.css \
+	  .vendor-tmp/swagger/package/LICENSE .vendor-tmp/swagger/package/NOTICE $(VENDOR)/swagger-ui/
+	sed -i 's|//# sourceMappingURL=.*$$||' $(VENDOR)/yasgui/yasgui.min.js $(VENDOR)/swagger-ui/swagger-ui-bundle.js
+	sed -i 's|/\*# sourceMappingURL=.*\*/||' $(VENDOR)/yasgui/yasgui.min.css $(VENDOR)/swagger-ui/swagger-ui.css
+	rm -rf .vendor-tmp
 
 clean:
 	rm -rf dist dist.builds .pytest_cache

@@ -77,3 +77,65 @@ def seed_store():
     with tempfile.TemporaryDirectory() as tmp:
         data = make_data(Path(tmp), notes={SEED.stem: SEED.read_text(encoding="utf-8")})
         yield build_graph(data)
+
+
+# --------------------------------------------------------------------------- served dist
+XSS_LABEL = "<script>alert(1)</script>"
+XSS_NOTE = MINIMAL_NOTE.replace("TEST FIXTURE - ", "EXAMPLE DATA - ")
+XSS_ANNEX = (
+    "id,title,description,start_date,end_date,beneficiaries,activity_type,policy_areas,"
+    "ip_fields,treaties,partners,target_groups,location,mode,framework\n"
+    f'XSS-1,"{XSS_LABEL}","Example row whose title is markup, for escaping tests '
+    '& <b>bold</b>.",2025-03-01,,Kenya,training,health,patents,,,,Geneva,online,\n'
+)
+
+
+@pytest.fixture(scope="session")
+def small_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """dist/ (with site/) built from the seed note, data/examples and an escaping fixture.
+
+    Built with build_graph + publish (SHACL validation is tested elsewhere) to stay fast.
+    """
+    from tripskg.build import build_graph
+    from tripskg.publish import atomic_output, publish
+
+    root = tmp_path_factory.mktemp("small")
+    data = make_data(root, notes={SEED.stem: SEED.read_text(encoding="utf-8")})
+    shutil.copytree(ROOT / "data" / "examples", data / "examples")
+    (data / "examples" / "xss-fixture.txt").write_text(XSS_NOTE, encoding="utf-8")
+    (data / "examples" / "xss-fixture.csv").write_text(XSS_ANNEX, encoding="utf-8")
+    result = build_graph(data)
+    with atomic_output(root / "dist") as work:
+        publish(result, work)
+    return root / "dist"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def server_factory(small_dist: Path):
+    """Start ``tripskg serve`` processes on free ports; all are stopped at the end."""
+    from tests.servers import ServerProcess
+
+    started: list[ServerProcess] = []
+
+    def start(*args: str, dist: Path | None = None) -> ServerProcess:
+        proc = ServerProcess(dist or small_dist, free_port(), list(args))
+        started.append(proc)
+        return proc.start()
+
+    yield start
+    for proc in started:
+        proc.stop()
+
+
+@pytest.fixture(scope="session")
+def server(server_factory) -> str:
+    """Base URL of a read-only server over ``small_dist`` (timeout 3 s, limit 1000 rows)."""
+    return server_factory("--timeout", "3", "--limit", "1000").url

@@ -118,6 +118,7 @@ def apply_register(report: Report, loc: Location, row: dict[str, str], ref: Refe
     report.symbol = row.get("symbol") or report.symbol
     report.source_url = row.get("source") or report.source_url
     report.language = row.get("language") or report.language
+    report.compiled = row.get("compiled", "").strip().lower() in ("yes", "true", "1")
     listed = row.get("activity_list", "")
     if listed in ("complete", "partial"):
         report.activity_list_complete = listed == "complete"
@@ -182,12 +183,23 @@ def read_sources(
                 continue
             activities.extend(acts)
             warnings.extend(warns)
+        report.label = report_label(report, ref)
         reports.append(report)
         if progress:
             progress(f"read {src.key}")
     if errors:
         raise ErrorGroup(errors)
     return reports, activities, warnings, inputs
+
+
+def report_label(report: Report, ref: Reference) -> str:
+    """The report's title, or (register entries without one) reporter and symbol or key."""
+    if report.title:
+        return report.title
+    who = ""
+    if report.reporter is not None and (e := ref.entity(str(report.reporter.value))):
+        who = e.name + ": "
+    return f"{who}technical cooperation report {report.symbol or report.key}"
 
 
 def _read_report(

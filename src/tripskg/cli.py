@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from .errors import ErrorGroup, TripsKGError
 from .vocab import DEFAULT_BASE
@@ -40,7 +41,7 @@ class State:
 
 def _fail(errors: list[TripsKGError], code: int = EXIT_DATA) -> None:
     for e in errors:
-        err.print(f"[red]error[/red]: {e.render()}", markup=True, highlight=False)
+        err.print(f"[red]error[/red]: {escape(e.render())}")
     n = len(errors)
     err.print(f"{n} error{'s' if n != 1 else ''}; nothing was written")
     sys.exit(code)
@@ -78,7 +79,7 @@ def _run_build(state: State, data_dir: Path | None, base: str):  # type: ignore[
         _fail([e])
     for w in result.warnings:
         if not state.quiet:
-            err.print(f"[yellow]warning[/yellow]: {w.render()}")
+            err.print(f"[yellow]warning[/yellow]: {escape(w.render())}")
     return result
 
 
@@ -86,7 +87,7 @@ def _print_results(state: State, result) -> None:  # type: ignore[no-untyped-def
     for r in result.results:
         colour = "red" if r.severity == "Violation" else "yellow"
         if r.severity == "Violation" or not state.quiet:
-            err.print(f"[{colour}]{r.severity.lower()}[/{colour}]: {r.render()}")
+            err.print(f"[{colour}]{r.severity.lower()}[/{colour}]: {escape(r.render())}")
 
 
 @main.command()
@@ -98,9 +99,11 @@ def _print_results(state: State, result) -> None:  # type: ignore[no-untyped-def
 @click.option("--download-base", metavar="URL", default=None,
               help="Where the dumps are downloaded from (dcat:downloadURL in void.ttl). "
                    "[default: <base>download/]")
+@click.option("--no-site", is_flag=True,
+              help="Skip the static linked-data site (dist/site/).")
 @click.pass_obj
 def build(state: State, data_dir: Path | None, base: str, out_dir: Path,
-          sparql_endpoint: str | None, download_base: str | None) -> None:
+          sparql_endpoint: str | None, download_base: str | None, no_site: bool) -> None:
     """Build, validate and publish the graph into OUT (atomically)."""
     from .publish import atomic_output, publish
 
@@ -113,7 +116,7 @@ def build(state: State, data_dir: Path | None, base: str, out_dir: Path,
     try:
         with atomic_output(out_dir) as work:
             record = publish(result, work, state.progress, sparql_endpoint=sparql_endpoint,
-                             download_base=download_base)
+                             download_base=download_base, site=not no_site)
     except TripsKGError as e:
         _fail([e])
     counts = record["counts"]
@@ -227,7 +230,7 @@ def query(state: State, name: str | None, params: tuple[str, ...], query_file: P
         else:
             table = run_local(load_dist_store(dist_dir), text, limit)
     except QueryError as e:
-        err.print(f"[red]error[/red]: {e.render()}")
+        err.print(f"[red]error[/red]: {escape(e.render())}")
         sys.exit(EXIT_USAGE)
     if fmt == "json":
         click.echo(json.dumps(to_json(table), indent=2, ensure_ascii=False))
@@ -306,7 +309,7 @@ def push(state: State, endpoint: str | None, graph: str | None, user: str | None
     )
 
     def usage(msg: str, hint: str | None = None) -> None:
-        err.print(f"[red]error[/red]: {TripsKGError(msg, hint=hint).render()}")
+        err.print(f"[red]error[/red]: {escape(TripsKGError(msg, hint=hint).render())}")
         sys.exit(EXIT_USAGE)
 
     if graph is not None and not re.fullmatch(r"[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|\\^`]+", graph):
@@ -334,7 +337,7 @@ def push(state: State, endpoint: str | None, graph: str | None, user: str | None
         sent["triples"] += n
         secs = max(time.monotonic() - t0, 1e-6)
         name = g.rsplit("/graph/", 1)[-1] if g else "default graph"
-        progress.update(task, advance=n, description=f"{name[:40]:<40}",
+        progress.update(task, advance=n, description=f"{name[:28]:<28}",
                         rate=f"{sent['triples'] / secs:,.0f}/s",
                         sent=f"{sent['bytes'] / 1e6:,.1f} MB" if sent["bytes"] else "")
 
@@ -349,7 +352,7 @@ def push(state: State, endpoint: str | None, graph: str | None, user: str | None
                 store = GraphStore(
                     endpoint, user, password, timeout=timeout, retries=retries,
                     auth="basic" if basic else "digest", content_type=CONTENT_TYPES[content_type],
-                    on_retry=lambda msg: progress.console.print(f"[yellow]retry[/yellow]: {msg}"),
+                    on_retry=lambda msg: progress.console.print(f"[yellow]retry[/yellow]: {escape(msg)}"),
                 )
                 from .push import push as do_push
 
@@ -372,6 +375,44 @@ def push(state: State, endpoint: str | None, graph: str | None, user: str | None
         f"{'s' if len(stats.graphs) != 1 else ''} of {endpoint} in {stats.requests} requests, "
         f"{stats.bytes / 1e6:,.1f} MB ({stats.seconds:.1f}s)"
     )
+
+
+@main.command()
+@click.option("--dist", "dist_dir", type=click.Path(path_type=Path), default=Path("dist"),
+              show_default=True, help="Built dist/ folder to serve.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--base", default=None,
+              help="Base IRI of the dataset. [default: the one recorded in dist/build.json]")
+@click.option("--timeout", default=10.0, show_default=True, type=float,
+              help="Per-query timeout in seconds (503 when exceeded).")
+@click.option("--limit", default=10_000, show_default=True, type=int,
+              help="Result limit: rows (or triples) returned per query; X-Truncated: true "
+                   "when cut.")
+@click.option("--workers", default=2, show_default=True, type=int,
+              help="Query worker processes (queries running at the same time).")
+@click.option("--write-token", envvar="TRIPSKG_WRITE_TOKEN", default=None,
+              help="Allow SPARQL Update for requests with 'Authorization: Bearer TOKEN' "
+                   "(read-only without it). [env: TRIPSKG_WRITE_TOKEN]")
+@click.pass_obj
+def serve(state: State, dist_dir: Path, host: str, port: int, base: str | None, timeout: float,
+          limit: int, workers: int, write_token: str | None) -> None:
+    """Serve dist/: SPARQL endpoint, linked-data pages, saved-query API."""
+    from .serve import Config
+    from .serve import serve as run_server
+    from .serve.backend import Backend
+
+    if timeout <= 0 or limit <= 0 or workers <= 0:
+        _fail([TripsKGError("--timeout, --limit and --workers must be positive")], EXIT_USAGE)
+    config = Config(dist_dir, base, timeout, limit, write_token, workers)
+    try:
+        Backend.check_dist(dist_dir)
+    except TripsKGError as e:
+        _fail([e], EXIT_USAGE)
+    state.info(f"serving {dist_dir} on http://{host}:{port}/ (SPARQL at /sparql; "
+               f"timeout {timeout:g} s, limit {limit:,} rows"
+               f"{', updates allowed with the write token' if write_token else ', read-only'})")
+    run_server(config, host, port, log_level="warning" if state.quiet else "info")
 
 
 if __name__ == "__main__":

@@ -214,7 +214,10 @@ def report_quads(report: Report, activities: Iterable[Activity], iris: IRIs) -> 
     q.add(r, tkg + "dataKind", iris.concept("data-kind", report.data_kind))
     if report.title:
         q.add(r, DCT + "title", lit(report.title, report.language or "en"))
-        q.add(r, RDFS + "label", lit(report.title, report.language or "en"))
+    if report.label:
+        q.add(r, RDFS + "label", lit(report.label, report.language or "en"))
+    if report.compiled:
+        q.add(r, tkg + "compilation", bool_lit(True))
     if report.symbol:
         q.add(r, DCT + "identifier", lit(report.symbol))
     if report.source_url:

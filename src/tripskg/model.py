@@ -54,6 +54,8 @@ class Report:
     activity_list_complete: bool | None = None
     data_kind: str = "real"
     has_note: bool = True  # False when the report is known only from the register
+    compiled: bool = False  # True: no document seen; tripskg grouped publicly named activities
+    label: str | None = None  # display label: the title, or one made from reporter and key
 
     def mentioned(self) -> list[Mention]:
         seen: dict[str, Mention] = {}

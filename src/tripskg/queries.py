@@ -130,7 +130,7 @@ def load_queries(folder: Path | None = None) -> dict[str, SavedQuery]:
 def get_query(name: str, queries: Mapping[str, SavedQuery] | None = None) -> SavedQuery:
     queries = queries if queries is not None else load_queries()
     if name not in queries:
-        hint = did_you_mean(name, list(queries), cutoff=0.6)
+        hint = did_you_mean(name, list(queries), n=1, cutoff=0.6)
         raise QueryError(
             f"unknown query '{name}'",
             hint=hint or f"saved queries: {', '.join(sorted(queries))}",
@@ -356,6 +356,9 @@ def run_remote(endpoint: str, text: str, limit: int | None = None, timeout: floa
                          ) from None
     except (TimeoutError, urllib.error.URLError, ConnectionError, OSError) as e:
         reason = getattr(e, "reason", e)
+        if isinstance(reason, TimeoutError) or "timed out" in str(reason):
+            raise QueryError(f"endpoint {endpoint} did not answer within {timeout:.0f}s",
+                             hint="the query may be too heavy for the server") from None
         raise QueryError(f"cannot reach endpoint {endpoint}: {reason}",
                          hint="check the URL and that the server is running") from None
     if not isinstance(data, dict) or "head" not in data:

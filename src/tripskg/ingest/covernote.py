@@ -63,6 +63,9 @@ PREVIOUS_CUE = re.compile(
     r"\b(previous|preceding|earlier|last|prior|update[sd]?|updating|see\s+document)\b", re.I
 )
 REPORTER_RES = [
+    # "received from the United Nations Conference on Trade and Development (UNCTAD)":
+    # a name closed by its acronym may contain "on", "and", ...
+    re.compile(r"\breceived\s+from\s+(?:the\s+)?(?P<n>[A-Z][^()]{2,150}?\s*\((?P<a>[A-Z]{2,10})\))"),
     re.compile(
         r"\bat\s+the\s+request\s+of\s+(?:the\s+)?(?:delegation|Permanent\s+Mission)\s+of\s+"
         r"(?:the\s+)?(?P<n>[A-Z][^,.;()]+?)(?:\s+\((?P<a>[A-Z]{2,10})\))?\s*(?:[,.;]|$)",

@@ -1,0 +1,156 @@
+"""Published artifacts: RDF dumps, VoID/DCAT, ontology docs, checksums, atomic swap.
+
+``publish(result, folder)`` writes every file of ``dist/`` into ``folder``;
+``atomic_output(out)`` gives the folder to write into and swaps it into place atomically.
+
+Test hook: ``TRIPSKG_TEST_PAUSE_AT=<step>`` (one of ``atomic.PAUSE_STEPS``) makes a build print
+``tripskg: paused at <step>`` on stderr and sleep there, so tests can ``kill -9`` it at a known
+point (``TRIPSKG_TEST_PAUSE_SECONDS`` sets the sleep, default 3600).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .. import __version__
+from ..build import BuildResult
+from ..site import write_site
+from ..vocab import STANDARD_PREFIXES
+from .atomic import BUILDS_SUFFIX, PAUSE_ENV, PAUSE_STEPS, atomic_output, pause_point
+from .dumps import (
+    DUMPS,
+    MEDIA_TYPES,
+    prefixes,
+    sorted_quads,
+    sorted_triples,
+    write_dump,
+)
+from .jsonld import CONTEXT_FILE, context, write_context, write_jsonld
+from .ontodoc import write_ontology_docs
+from .void import Distribution, Options, VoidError, validate_void, void_triples, write_void
+
+__all__ = [
+    "BUILDS_SUFFIX", "DUMPS", "MEDIA_TYPES", "PAUSE_ENV", "PAUSE_STEPS", "atomic_output",
+    "build_record", "build_timestamp", "prefixes", "publish", "sha256", "sorted_quads",
+    "sorted_triples", "write_checksums", "write_dump",
+]
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_checksums(folder: Path) -> None:
+    """SHA256SUMS of every file under ``folder`` (format of ``sha256sum -c``), sorted."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "SHA256SUMS")
+    lines = [f"{sha256(p)}  {p.relative_to(folder).as_posix()}" for p in files]
+    (folder / "SHA256SUMS").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def build_timestamp(inputs: Iterable[Path]) -> int:
+    """SOURCE_DATE_EPOCH if set, else the newest input's modification time (not the clock)."""
+    env = os.environ.get("SOURCE_DATE_EPOCH")
+    if env:
+        return int(env)
+    mtimes = [int(p.stat().st_mtime) for p in inputs if p.exists()]
+    return max(mtimes, default=0)
+
+
+def publish(result: BuildResult, folder: Path, progress: Callable[[str], None] | None = None,
+            *, sparql_endpoint: str | None = None, download_base: str | None = None,
+            site: bool = True) -> dict[str, object]:
+    """Write every artifact of the build into ``folder`` (which must exist and be empty)."""
+    def step(msg: str) -> None:
+        if progress:
+            progress(msg)
+
+    pause_point("publish-start")
+    iris = result.iris
+    pfx = prefixes(iris)
+    triples = sorted_triples(result.store)
+    quads = sorted_quads(result.store)
+    ctx = context(iris, result.store)
+    for name, (fmt, is_quads) in DUMPS.items():
+        step(f"writing {name}")
+        if fmt == ox.RdfFormat.JSON_LD:
+            write_jsonld(folder / name, quads, ctx)
+        else:
+            write_dump(folder / name, fmt, quads if is_quads else triples, pfx)
+        if name == "tripskg.nt.gz":
+            pause_point("dumps")
+    write_context(folder / CONTEXT_FILE, ctx)
+    (folder / "validation.ttl").write_bytes(
+        ox.serialize(ox.parse(result.validation_report, format=ox.RdfFormat.N_TRIPLES),
+                     format=ox.RdfFormat.TURTLE, prefixes={"sh": STANDARD_PREFIXES["sh"]})
+    )
+
+    pause_point("void")
+    step("describing the dataset (void.ttl)")
+    ts = build_timestamp(result.inputs)
+    dists = [Distribution(name, (folder / name).stat().st_size, sha256(folder / name))
+             for name in DUMPS]
+    void = void_triples(result.store, iris, dists, ts, Options(sparql_endpoint, download_base))
+    problems = validate_void(void)
+    if problems:
+        raise VoidError("void.ttl does not conform to shapes/dcat/void.ttl",
+                        hint="; ".join(problems[:5]))
+    write_void(folder / "void.ttl", void, iris)
+
+    pause_point("ontology")
+    step("writing ontology/index.html")
+    write_ontology_docs(folder / "ontology", result.store, iris)
+
+    record = build_record(result, len(triples), len(quads))
+    (folder / "build.json").write_text(json.dumps(record, indent=2, sort_keys=True) + "\n",
+                                       encoding="utf-8")
+    if site:
+        step("writing the static linked-data site (site/)")
+        write_site(result, folder / "site")
+    pause_point("checksums")
+    # the static site (site.py) is written here; SHA256SUMS must stay the last step
+    write_checksums(folder)
+    return record
+
+
+def build_record(result: BuildResult, n_triples: int, n_quads: int) -> dict[str, object]:
+    from ..resources import project_root
+
+    root = project_root()
+
+    def rel(p: Path) -> str:
+        try:
+            return p.resolve().relative_to(root).as_posix()
+        except ValueError:
+            return p.name
+
+    ts = build_timestamp(result.inputs)
+    graphs: dict[str, int] = {}
+    for q in result.store:
+        graphs[str(q.graph_name.value)] = graphs.get(str(q.graph_name.value), 0) + 1
+    return {
+        "tool": "tripskg",
+        "version": __version__,
+        "base": result.iris.base,
+        "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts)),
+        "inputs": {rel(p): sha256(p) for p in sorted(result.inputs)},
+        "counts": {
+            "triples": n_triples,
+            "quads": n_quads,
+            "reports": len(result.reports),
+            "activities": len(result.activities),
+            "graphs": dict(sorted(graphs.items())),
+            "violations": len(result.violations),
+            "warnings": sum(1 for r in result.results if r.severity == "Warning"),
+        },
+    }

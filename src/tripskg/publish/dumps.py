@@ -1,0 +1,124 @@
+"""RDF dumps of the store: sorted, byte-stable, written in one pass per format."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from ..iris import IRIs
+from ..vocab import STANDARD_PREFIXES, VANN
+
+# file name -> (format, named graphs?); tripskg.jsonld is written by jsonld.py (compacted)
+DUMPS: dict[str, tuple[ox.RdfFormat, bool]] = {
+    "tripskg.ttl": (ox.RdfFormat.TURTLE, False),
+    "tripskg.nt.gz": (ox.RdfFormat.N_TRIPLES, False),
+    "tripskg.trig": (ox.RdfFormat.TRIG, True),
+    "tripskg.nq.gz": (ox.RdfFormat.N_QUADS, True),
+    "tripskg.jsonld": (ox.RdfFormat.JSON_LD, True),
+    "tripskg.rdf": (ox.RdfFormat.RDF_XML, False),
+}
+MEDIA_TYPES = {
+    "tripskg.ttl": "text/turtle",
+    "tripskg.nt.gz": "application/n-triples",
+    "tripskg.trig": "application/trig",
+    "tripskg.nq.gz": "application/n-quads",
+    "tripskg.jsonld": "application/ld+json",
+    "tripskg.rdf": "application/rdf+xml",
+}
+TITLES = {
+    "tripskg.ttl": "Turtle dump (union of all named graphs)",
+    "tripskg.nt.gz": "N-Triples dump, sorted, gzip (union of all named graphs)",
+    "tripskg.trig": "TriG dump (one block per named graph)",
+    "tripskg.nq.gz": "N-Quads dump, sorted, gzip (named graphs)",
+    "tripskg.jsonld": "JSON-LD dump (one object per named graph, context in context.jsonld)",
+    "tripskg.rdf": "RDF/XML dump (union of all named graphs)",
+}
+# W3C format IRIs (void:feature)
+FORMAT_IRIS = {
+    "tripskg.ttl": "http://www.w3.org/ns/formats/Turtle",
+    "tripskg.nt.gz": "http://www.w3.org/ns/formats/N-Triples",
+    "tripskg.trig": "http://www.w3.org/ns/formats/TriG",
+    "tripskg.nq.gz": "http://www.w3.org/ns/formats/N-Quads",
+    "tripskg.jsonld": "http://www.w3.org/ns/formats/JSON-LD",
+    "tripskg.rdf": "http://www.w3.org/ns/formats/RDF_XML",
+}
+
+# prefix names of the concept schemes: the ones the vocabulary files use
+SCHEME_PREFIXES = {
+    "policy-area": "pa",
+    "activity-type": "at",
+    "ip-field": "ipf",
+    "target-group": "tg",
+    "mode": "md",
+    "data-kind": "dk",
+    "role": "rl",
+}
+# id/<name>/ namespaces that get a prefix (one per path: see RDF-STACK-NOTES, slash escaping)
+ID_PREFIXES = {
+    "country": "country",
+    "region": "region",
+    "group": "group",
+    "org": "organization",  # not "org": that is the W3C Organization Ontology
+    "member": "member",
+    "treaty": "treaty",
+    "framework": "framework",
+    "meeting": "meeting",
+}
+
+
+def prefixes(iris: IRIs) -> dict[str, str]:
+    """Prefixes for readable Turtle/TriG/RDF-XML: only namespaces whose local names have no '/'."""
+    out = dict(STANDARD_PREFIXES)
+    out["vann"] = VANN
+    out["tkg"] = iris.tkg
+    for path, name in ID_PREFIXES.items():
+        out[name] = f"{iris.id}{path}/"
+    for scheme, name in SCHEME_PREFIXES.items():
+        out[name] = f"{iris.tkg}{scheme}/"
+    return out
+
+
+def _quad_key(q: ox.Quad) -> tuple[str, str, str, str]:
+    return (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object))
+
+
+def sorted_quads(store: ox.Store) -> list[ox.Quad]:
+    """All quads, ordered by graph, subject, predicate, object (N-Quads string order)."""
+    return sorted(store, key=_quad_key)
+
+
+def sorted_triples(store: ox.Store) -> list[ox.Triple]:
+    """The union of the named graphs (a triple in two graphs once), in subject order."""
+    seen = {q.triple for q in store}
+    return sorted(seen, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+
+
+def _sorted_prefix_header(data: bytes) -> bytes:
+    """pyoxigraph writes prefixes in hash order: sort them so output is byte-stable."""
+    lines = data.split(b"\n")
+    head = [ln for ln in lines if ln.startswith(b"@prefix ")]
+    rest = [ln for ln in lines if not ln.startswith(b"@prefix ")]
+    return b"\n".join(sorted(head) + rest)
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data``; ``.gz`` files are gzipped reproducibly (no name, mtime 0)."""
+    if path.suffix == ".gz":
+        with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0,
+                                                   filename="", compresslevel=6) as gz:
+            gz.write(data)
+    else:
+        path.write_bytes(data)
+
+
+def write_dump(path: Path, fmt: ox.RdfFormat, items: Iterable[ox.Triple] | Iterable[ox.Quad],
+               pfx: dict[str, str]) -> None:
+    kwargs = {"prefixes": pfx} if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG,
+                                          ox.RdfFormat.RDF_XML) else {}
+    data = ox.serialize(items, format=fmt, **kwargs)
+    if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
+        data = _sorted_prefix_header(data)
+    write_bytes(path, data)

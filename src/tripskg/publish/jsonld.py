@@ -1,0 +1,181 @@
+"""Compacted JSON-LD, written in one linear pass over the sorted quads.
+
+The ``@context`` (prefixes and one term per ``tkg:`` property, with the property's type
+coercion) is published as ``context.jsonld`` and embedded in ``tripskg.jsonld`` so that the
+dump parses offline. Compaction is done by hand, not with a JSON-LD processor: every value is
+written either in the short form the term's coercion allows or as an explicit value object
+(``{"@id": …}`` / ``{"@value": …, "@type"|"@language": …}``), which JSON-LD never coerces, so
+expansion gives back exactly the quads.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from ..iris import IRIs
+from ..vocab import OWL, RDF, RDFS, XSD
+from .dumps import prefixes
+
+RDF_TYPE = RDF + "type"
+XSD_STRING = XSD + "string"
+LANG_STRING = RDF + "langString"
+CONTEXT_FILE = "context.jsonld"
+
+
+def context(iris: IRIs, store: ox.Store | None = None) -> dict[str, Any]:
+    """The JSON-LD context: prefixes, then a term per tkg property declared in the ontology."""
+    pfx = prefixes(iris)
+    pfx["id"] = iris.id
+    pfx["graph"] = iris.base + "graph/"
+    terms: dict[str, Any] = {}
+    if store is not None:
+        terms = _property_terms(iris, store)
+    # a prefix may not share its name with a term (treaty, framework are tkg properties)
+    ctx: dict[str, Any] = {k: v for k, v in sorted(pfx.items()) if k not in terms}
+    ctx.update(sorted(terms.items()))
+    return ctx
+
+
+def _property_terms(iris: IRIs, store: ox.Store) -> dict[str, Any]:
+    ontology = ox.NamedNode(iris.graph("ontology"))
+    terms: dict[str, Any] = {}
+    rows = store.query(
+        f"""SELECT ?p ?kind (SAMPLE(?r) AS ?range) WHERE {{
+              GRAPH <{ontology.value}> {{
+                ?p a ?kind . FILTER(?kind IN (<{OWL}ObjectProperty>, <{OWL}DatatypeProperty>))
+                FILTER(STRSTARTS(STR(?p), "{iris.tkg}"))
+                OPTIONAL {{ ?p <{RDFS}range> ?r }}
+              }} }} GROUP BY ?p ?kind"""
+    )
+    for row in rows:
+        iri = row["p"].value
+        local = iri[len(iris.tkg):]
+        if not local or not local.replace("_", "").isalnum():
+            continue
+        definition: dict[str, str] = {"@id": "tkg:" + local}
+        if row["kind"].value == OWL + "ObjectProperty":
+            definition["@type"] = "@id"
+        elif row["range"] is not None and row["range"].value.startswith(XSD) and \
+                row["range"].value != XSD_STRING:
+            definition["@type"] = "xsd:" + row["range"].value[len(XSD):]
+        terms[local] = definition
+    return terms
+
+
+class Compactor:
+    """Compacts IRIs and values against one context (longest matching prefix wins)."""
+
+    def __init__(self, ctx: dict[str, Any]) -> None:
+        self.prefixes = sorted(((v, k) for k, v in ctx.items() if isinstance(v, str)),
+                               key=lambda x: -len(x[0]))
+        self.terms = {v["@id"]: (k, v.get("@type")) for k, v in ctx.items()
+                      if isinstance(v, dict)}
+        self._cache: dict[str, str] = {}
+
+    def iri(self, iri: str) -> str:
+        hit = self._cache.get(iri)
+        if hit is not None:
+            return hit
+        out = iri
+        for ns, name in self.prefixes:
+            if iri.startswith(ns):
+                suffix = iri[len(ns):]
+                if suffix and not suffix.startswith("//"):
+                    out = f"{name}:{suffix}"
+                break
+        if len(self._cache) < 200_000:
+            self._cache[iri] = out
+        return out
+
+    def key(self, predicate: str) -> tuple[str, str | None]:
+        """The key for a predicate and the coercion of its term (None: no term)."""
+        compact = self.iri(predicate)
+        term = self.terms.get(compact)
+        if term is not None:
+            return term
+        return compact, None
+
+    def value(self, obj: ox.NamedNode | ox.BlankNode | ox.Literal, coercion: str | None) -> Any:
+        if isinstance(obj, ox.NamedNode):
+            return self.iri(obj.value) if coercion == "@id" else {"@id": self.iri(obj.value)}
+        if isinstance(obj, ox.BlankNode):
+            return f"_:{obj.value}" if coercion == "@id" else {"@id": f"_:{obj.value}"}
+        if obj.language:
+            return {"@value": obj.value, "@language": obj.language}
+        dt = obj.datatype.value
+        if coercion is None and dt == XSD_STRING:
+            return obj.value
+        if coercion is not None and coercion != "@id" and self.iri(dt) == coercion:
+            return obj.value
+        if dt == XSD_STRING:
+            return {"@value": obj.value}
+        return {"@value": obj.value, "@type": self.iri(dt)}
+
+    def node_id(self, term: ox.NamedNode | ox.BlankNode) -> str:
+        return self.iri(term.value) if isinstance(term, ox.NamedNode) else f"_:{term.value}"
+
+
+def _nodes(quads: Iterable[ox.Quad], comp: Compactor) -> Iterator[dict[str, Any]]:
+    for subject, group in groupby(quads, key=lambda q: q.subject):
+        node: dict[str, Any] = {"@id": comp.node_id(subject), "@type": None}
+        for predicate, pquads in groupby(group, key=lambda q: q.predicate):
+            objects = [q.object for q in pquads]
+            if predicate.value == RDF_TYPE and all(isinstance(o, ox.NamedNode) for o in objects):
+                types = [comp.iri(o.value) for o in objects]
+                node["@type"] = types[0] if len(types) == 1 else types
+                continue
+            key, coercion = comp.key(predicate.value)
+            values = [comp.value(o, coercion) for o in objects]
+            node[key] = values[0] if len(values) == 1 else values
+        if node["@type"] is None:
+            del node["@type"]
+        yield node
+
+
+def _indent(text: str, pad: str) -> str:
+    return text.replace("\n", "\n" + pad)
+
+
+def write_jsonld(path: Path, quads: list[ox.Quad], ctx: dict[str, Any]) -> None:
+    """Write ``{"@context": …, "@graph": [{"@id": <graph>, "@graph": [nodes…]}, …]}``.
+
+    ``quads`` must be sorted by graph and subject; triples of the default graph (if any) come
+    as top-level nodes. Output is streamed node by node.
+    """
+    comp = Compactor(ctx)
+    with path.open("w", encoding="utf-8", newline="\n") as fh:
+        fh.write('{\n  "@context": ')
+        fh.write(_indent(json.dumps(ctx, indent=2, ensure_ascii=False), "  "))
+        fh.write(',\n  "@graph": [')
+        first_graph = True
+        for graph, gquads in groupby(quads, key=lambda q: q.graph_name):
+            fh.write("" if first_graph else ",")
+            first_graph = False
+            if isinstance(graph, ox.DefaultGraph):
+                first = True
+                for node in _nodes(gquads, comp):
+                    fh.write("\n    " if first else ",\n    ")
+                    first = False
+                    fh.write(_indent(json.dumps(node, indent=2, ensure_ascii=False), "    "))
+                continue
+            fh.write('\n    {\n      "@id": ')
+            fh.write(json.dumps(comp.node_id(graph)))
+            fh.write(',\n      "@graph": [')
+            first = True
+            for node in _nodes(gquads, comp):
+                fh.write("\n        " if first else ",\n        ")
+                first = False
+                fh.write(_indent(json.dumps(node, indent=2, ensure_ascii=False), "        "))
+            fh.write("\n      ]\n    }")
+        fh.write("\n  ]\n}\n")
+
+
+def write_context(path: Path, ctx: dict[str, Any]) -> None:
+    path.write_text(json.dumps({"@context": ctx}, indent=2, ensure_ascii=False) + "\n",
+                    encoding="utf-8")

@@ -1,0 +1,284 @@
+"""The served dataset: the store (on disk, read-only), query workers, caches and search index."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import hashlib
+import json
+import re
+import shutil
+import sqlite3
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from ..errors import TripsKGError
+from ..iris import IRIs
+from ..queries import SavedQuery, load_queries
+from ..reference import Reference, load_reference
+from ..site import (
+    DESCRIPTION_PREDICATES,
+    LABEL_PREDICATES,
+    ClassCount,
+    Download,
+    HomeData,
+    Namer,
+    StoreView,
+    class_counts,
+    home_data,
+    list_members,
+)
+from ..vocab import DEFAULT_BASE, RDF, SCHEMA, SKOS
+from .worker import WorkerPool
+
+DUMP_MEDIA_TYPES = {
+    ".ttl": "text/turtle; charset=utf-8",
+    ".trig": "application/trig; charset=utf-8",
+    ".jsonld": "application/ld+json",
+    ".rdf": "application/rdf+xml",
+    ".gz": "application/gzip",
+    ".json": "application/json",
+    ".html": "text/html; charset=utf-8",
+    ".csv": "text/csv; charset=utf-8",
+}
+
+
+@dataclass
+class Config:
+    dist: Path
+    base: str | None = None
+    timeout: float = 10.0
+    limit: int = 10_000
+    write_token: str | None = None
+    workers: int = 2
+
+
+@dataclass
+class SearchHit:
+    iri: str
+    label: str
+    kind: str
+    snippet: str
+
+    @property
+    def parts(self) -> list[tuple[str, bool]]:
+        """The snippet as (text, highlighted) pieces."""
+        out: list[tuple[str, bool]] = []
+        for i, piece in enumerate(self.snippet.split("\x02")):
+            if i == 0:
+                out.append((piece, False))
+                continue
+            hit, _, rest = piece.partition("\x03")
+            out += [(hit, True), (rest, False)]
+        return [(t, h) for t, h in out if t]
+
+
+@dataclass
+class Backend:
+    config: Config
+    base: str = DEFAULT_BASE
+    build: dict[str, object] = field(default_factory=dict)
+    workdir: Path | None = None
+    store: ox.Store | None = None
+    view: StoreView | None = None
+    pool: WorkerPool | None = None
+    queries: dict[str, SavedQuery] = field(default_factory=dict)
+    reference: Reference | None = None
+    home: HomeData | None = None
+    classes: list[ClassCount] = field(default_factory=list)
+    downloads: list[Download] = field(default_factory=list)
+    last_modified: str = ""
+    build_id: str = ""
+    search_db: sqlite3.Connection | None = None
+    _members: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # ------------------------------------------------------------------ start and stop
+    @staticmethod
+    def check_dist(dist: Path) -> None:
+        if not (dist / "tripskg.nq.gz").is_file():
+            raise TripsKGError(f"'{dist}' holds no build (tripskg.nq.gz is missing)",
+                               hint="run 'tripskg build' first, or pass --dist DIR")
+
+    def load(self) -> None:
+        """Blocking part of the start: copy the dump into an on-disk store, build caches."""
+        dist = self.config.dist
+        self.check_dist(dist)
+        build_json = dist / "build.json"
+        if build_json.is_file():
+            self.build = json.loads(build_json.read_text(encoding="utf-8"))
+        self.base = IRIs(self.config.base or str(self.build.get("base") or DEFAULT_BASE)).base
+        self.workdir = Path(tempfile.mkdtemp(prefix="tripskg-serve-"))
+        primary = ox.Store(str(self.workdir / "store"))
+        with gzip.open(dist / "tripskg.nq.gz", "rb") as fh:
+            primary.bulk_load(fh, ox.RdfFormat.N_QUADS)
+        primary.optimize()
+        primary.flush()
+        del primary  # no writer stays open: every process reads the store read-only
+        self._open_read_only()
+        self.queries = load_queries()
+        self.reference = load_reference(self.base)
+        self._read_downloads()
+        self.refresh_caches()
+
+    def _open_read_only(self) -> None:
+        assert self.workdir is not None
+        self.store = ox.Store.read_only(str(self.workdir / "store"))
+        self.view = StoreView(self.store, self.base)
+
+    @property
+    def store_path(self) -> str:
+        assert self.workdir is not None
+        return str(self.workdir / "store")
+
+    async def start(self) -> None:
+        await asyncio.to_thread(self.load)
+        self.pool = WorkerPool(self.store_path, self.config.workers)
+        await self.pool.start()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+        self.store = None
+        self.view = None
+        if self.search_db is not None:
+            self.search_db.close()
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    # ------------------------------------------------------------------ caches
+    def _read_downloads(self) -> None:
+        dist = self.config.dist
+        sums: dict[str, str] = {}
+        sums_file = dist / "SHA256SUMS"
+        if sums_file.is_file():
+            for line in sums_file.read_text(encoding="utf-8").splitlines():
+                if "  " in line:
+                    digest, name = line.split("  ", 1)
+                    sums[name] = digest
+        self.build_id = hashlib.sha256(
+            sums_file.read_bytes() if sums_file.is_file()
+            else str((dist / "tripskg.nq.gz").stat().st_mtime).encode()).hexdigest()[:16]
+        downloads = []
+        for name in sorted(sums):
+            p = dist / name
+            if "/" in name or not p.is_file():
+                continue
+            suffix = p.suffix
+            downloads.append(Download(name, p.stat().st_size, sums[name],
+                                      DUMP_MEDIA_TYPES.get(suffix, "application/octet-stream")))
+        if "SHA256SUMS" not in sums and sums_file.is_file():
+            downloads.append(Download("SHA256SUMS", sums_file.stat().st_size, "", "text/plain"))
+        self.downloads = downloads
+        built = self.build.get("built")
+        ts = None
+        if isinstance(built, str):
+            try:
+                ts = time.mktime(time.strptime(built, "%Y-%m-%dT%H:%M:%SZ")) - time.timezone
+            except ValueError:
+                ts = None
+        if ts is None:
+            ts = (dist / "tripskg.nq.gz").stat().st_mtime
+        self.last_modified = formatdate(ts, usegmt=True)
+
+    def refresh_caches(self) -> None:
+        assert self.store is not None and self.view is not None
+        self.view.clear()
+        self._members.clear()
+        self.classes = class_counts(self.store, self.view)
+        self.home = home_data(self.store, self.view, self.build, self.downloads, self.classes)
+        self.build_search_index()
+
+    def members(self, cls: str) -> list[tuple[str, str]]:
+        with self._lock:
+            if cls not in self._members:
+                assert self.store is not None and self.view is not None
+                self._members[cls] = list_members(self.store, self.view, cls)
+            return self._members[cls]
+
+    def class_by_slug(self, slug: str) -> ClassCount | None:
+        return next((c for c in self.classes if c.slug == slug), None)
+
+    def class_by_iri(self, iri: str) -> ClassCount | None:
+        return next((c for c in self.classes if c.iri == iri), None)
+
+    # ------------------------------------------------------------------ full-text search
+    def build_search_index(self) -> None:
+        assert self.store is not None and self.view is not None and self.workdir is not None
+        if self.search_db is not None:
+            self.search_db.close()
+        path = self.workdir / "search.sqlite"
+        path.unlink(missing_ok=True)
+        db = sqlite3.connect(str(path), check_same_thread=False)
+        db.execute("CREATE VIRTUAL TABLE docs USING fts5(iri UNINDEXED, label, body, kind, "
+                   "tokenize='unicode61 remove_diacritics 2')")
+        texts: dict[str, list[str]] = {}
+        preds = (*LABEL_PREDICATES, SKOS + "altLabel", SKOS + "notation",
+                 *DESCRIPTION_PREDICATES, SCHEMA + "text")
+        ns = (self.base + "id/", self.base + "def/")
+        for pred in preds:
+            for q in self.store.quads_for_pattern(None, ox.NamedNode(pred), None):
+                s = q.subject
+                if isinstance(s, ox.NamedNode) and s.value.startswith(ns) and isinstance(
+                        q.object, ox.Literal):
+                    bucket = texts.setdefault(s.value, [])
+                    if q.object.value not in bucket:
+                        bucket.append(q.object.value)
+        namer = Namer(self.view)
+        rows = []
+        for iri in sorted(texts):
+            kinds = [namer.label(o.value) for o in (q.object for q in self.store.quads_for_pattern(
+                ox.NamedNode(iri), ox.NamedNode(RDF + "type"), None))
+                if isinstance(o, ox.NamedNode)]
+            rows.append((iri, namer.label(iri), " · ".join(texts[iri]), ", ".join(sorted(
+                set(kinds)))))
+        db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?)", rows)
+        db.commit()
+        self.search_db = db
+
+    def search(self, text: str, limit: int = 50) -> list[SearchHit]:
+        tokens = re.findall(r"\w+", text)[:12]
+        if not tokens or self.search_db is None:
+            return []
+        match = " ".join(f'"{t}"*' for t in tokens)
+        with self._lock:
+            cur = self.search_db.execute(
+                "SELECT iri, label, kind, snippet(docs, 2, '\x02', '\x03', ' … ', 16) "
+                "FROM docs WHERE docs MATCH ? ORDER BY bm25(docs, 0, 10.0, 1.0, 0.5) LIMIT ?",
+                (match, limit))
+            return [SearchHit(*row) for row in cur.fetchall()]
+
+    # ------------------------------------------------------------------ updates
+    async def update(self, text: str) -> None:
+        """Run a SPARQL update (only with a write token): stop the readers, write, restart."""
+        assert self.pool is not None
+        taken = await self.pool.drain()
+        for w in taken:
+            self.pool.workers.discard(w)
+            await asyncio.to_thread(w.kill)
+        error: Exception | None = None
+
+        def write() -> None:
+            nonlocal error
+            self.store = None
+            self.view = None
+            writer = ox.Store(self.store_path)
+            try:
+                writer.update(text)
+                writer.flush()
+            except (SyntaxError, ValueError, OSError) as e:
+                error = e
+            del writer
+            self._open_read_only()
+            self.refresh_caches()
+
+        await asyncio.to_thread(write)
+        await self.pool.start()
+        if error is not None:
+            raise error
