@@ -127,6 +127,13 @@ def test_ldc_beneficiaries_is_time_aware(fixture_store: ox.Store) -> None:
     ]
 
 
+def test_ldc_beneficiaries_by_reporter_and_since(fixture_store: ox.Store) -> None:
+    assert [r[0] for r in rows(fixture_store, "ldc-beneficiaries", by="WHO", **KIND)] == [
+        "activity/fx-who-2024/3", "activity/fx-who-2024/1"]
+    assert [r[0] for r in rows(fixture_store, "ldc-beneficiaries", since="2023-03-05", **KIND)
+            ] == ["activity/fx-who-2024/1"]
+
+
 def test_country_profile(fixture_store: ox.Store) -> None:
     assert rows(fixture_store, "country-profile", country="Kenya", **KIND) == [
         ("country/KEN", "Kenya", "activities", "2021", None, None, None, "1"),

@@ -18,7 +18,8 @@ from .errors import ErrorGroup, TripsKGError
 from .vocab import DEFAULT_BASE
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+# a pipe or file gets wide tables (no wrapping); a terminal gets its own width
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 220)
 
 EXIT_DATA = 1
 EXIT_USAGE = 2
@@ -245,7 +246,7 @@ def query(state: State, name: str | None, params: tuple[str, ...], query_file: P
 
         t = Table(*table.columns, box=None, pad_edge=False)
         for row in table.rows:
-            t.add_row(*(display(row.get(c)) for c in table.columns))
+            t.add_row(*(display(row.get(c), iris.base) for c in table.columns))
         out.print(t)
         state.info(f"{len(table.rows)} row{'s' if len(table.rows) != 1 else ''}")
     if table.truncated:

@@ -102,6 +102,8 @@ class Warning_:
 
 def fold(text: str) -> str:
     """Case-, accent- and space-insensitive key used for name matching."""
+    if text.isascii():
+        return " ".join(text.casefold().split())
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = text.replace("’", "'").replace("‘", "'").replace("–", "-").replace("—", "-")

@@ -17,8 +17,17 @@ from .vocab import DCT, DEFAULT_BASE, FOAF, ORG, OWL, PROV, RDF, RDFS, SCHEMA, S
 Term = ox.NamedNode | ox.Literal
 
 
+_NODES: dict[str, ox.NamedNode] = {}
+
+
 def N(iri: str) -> ox.NamedNode:  # noqa: N802 - conventional short name
-    return ox.NamedNode(iri)
+    """A NamedNode, shared for IRIs that repeat (predicates, classes, concepts)."""
+    node = _NODES.get(iri)
+    if node is None:
+        node = ox.NamedNode(iri)
+        if len(_NODES) < 100_000:
+            _NODES[iri] = node
+    return node
 
 
 def lit(value: str, lang: str | None = None, datatype: str | None = None) -> ox.Literal:

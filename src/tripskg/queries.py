@@ -319,10 +319,13 @@ def to_tsv(table: ResultTable) -> str:
     return "\n".join(lines) + "\n"
 
 
-def display(t: Term | None) -> str:
-    """A short human form of a term for tables."""
+def display(t: Term | None, base: str = DEFAULT_BASE) -> str:
+    """A short human form of a term for tables: dataset IRIs relative to the base."""
     if t is None:
         return ""
+    if isinstance(t, ox.NamedNode) and t.value.startswith(base):
+        rest = t.value[len(base):]
+        return rest[3:] if rest.startswith("id/") else rest
     return t.value
 
 

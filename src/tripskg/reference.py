@@ -105,6 +105,7 @@ class Reference:
         self._index: dict[str, dict[str, list[str]]] = {}  # kind -> folded name -> IRIs
         self._code_index: dict[str, str] = {}
         self._concept_index: dict[str, dict[str, str]] = {}
+        self._resolved: dict[tuple[str, tuple[str, ...]], str] = {}  # successful lookups only
         self._load()
 
     # ------------------------------------------------------------------ loading
@@ -259,6 +260,13 @@ class Reference:
     def resolve(self, value: str, kinds: Iterable[str], what: str) -> str:
         """Resolve a name, code or IRI to an IRI (configured base); raise with a hint."""
         kinds = tuple(kinds)
+        key = (value, kinds)
+        hit = self._resolved.get(key)
+        if hit is None:
+            hit = self._resolved[key] = self._resolve(value, kinds, what)
+        return hit
+
+    def _resolve(self, value: str, kinds: tuple[str, ...], what: str) -> str:
         v = value.strip()
         if re.fullmatch(r"https?://\S+", v):
             if self.unbase(v) in self.entities and self.entities[self.unbase(v)].kind in kinds:
@@ -282,6 +290,14 @@ class Reference:
         raise InputError(f"unknown {what} '{v}'", hint=did_you_mean(v, self.names_of(kinds)))
 
     def concept(self, scheme: str, value: str, what: str) -> str:
+        """Resolve a label (any language), notation or IRI to a concept of ``scheme``."""
+        key = (value, ("concept:" + scheme,))
+        hit = self._resolved.get(key)
+        if hit is None:
+            hit = self._resolved[key] = self._concept(scheme, value, what)
+        return hit
+
+    def _concept(self, scheme: str, value: str, what: str) -> str:
         v = value.strip()
         concepts = self.concepts.get(scheme, {})
         if v.startswith(("http://", "https://")):

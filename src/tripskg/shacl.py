@@ -10,6 +10,7 @@ fixture.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -116,7 +117,7 @@ class ShapesGraph:
     def _condition_part(self, shape: rdflib.term.Node, name: str, obj: rdflib.term.Node,
                         v: str) -> str:
         if name == "class":
-            return (f"EXISTS {{ {v} <{RDF.type}>/<{RDFS.subClassOf}>* {_n3(obj)} }}")
+            return f"EXISTS {{ {_instances(v, obj)} }}"
         if name == "datatype":
             return f"(isLiteral({v}) && datatype({v}) = {_n3(obj)})"
         if name == "nodeKind":
@@ -183,6 +184,16 @@ class ShapesGraph:
         return "(" + " && ".join(parts) + ")" if parts else "true"
 
 
+_CLASS_MARK = re.compile(r"§CLASS (\S+) (<[^>]+>)§")
+
+
+def _instances(var: str, cls: rdflib.term.Node) -> str:
+    """Pattern 'var is an instance of cls or of a subclass'; the subclasses are looked up in the
+    data once per run (see :meth:`Validator.validate`) instead of a ``rdf:type/rdfs:subClassOf*``
+    path evaluated per node."""
+    return f"§CLASS {var} {_n3(cls)}§"
+
+
 def _node_kind(kind: rdflib.term.Node, v: str) -> str:
     return {
         SH.IRI: f"isIRI({v})",
@@ -223,9 +234,9 @@ class Validator:
         g = self.shapes
         alts = []
         for c in g.values(shape, SH.targetClass):
-            alts.append(f"{{ ?this <{RDF.type}>/<{RDFS.subClassOf}>* {_n3(c)} }}")
+            alts.append(f"{{ {_instances('?this', c)} }}")
         if (shape, RDF.type, RDFS.Class) in g.g:
-            alts.append(f"{{ ?this <{RDF.type}>/<{RDFS.subClassOf}>* {_n3(shape)} }}")
+            alts.append(f"{{ {_instances('?this', shape)} }}")
         for n in g.values(shape, SH.targetNode):
             alts.append(f"{{ BIND({_n3(n)} AS ?this) }}")
         for p in g.values(shape, SH.targetSubjectsOf):
@@ -380,15 +391,39 @@ class Validator:
                                           shape_iri, path_label, "sparql", focus_filter=True)))
 
     # ------------------------------------------------------------------ run
+    def _expand_classes(self, store: ox.Store, text: str, cache: dict[str, str]) -> str:
+        counter = iter(range(1_000_000))
+
+        def subclasses(match: re.Match[str]) -> str:
+            var, cls = match.group(1), match.group(2)
+            if cls not in cache:
+                found = {cls} | {
+                    str(s["c"]) for s in store.query(  # type: ignore[union-attr]
+                        f"SELECT DISTINCT ?c WHERE {{ ?c <{RDFS.subClassOf}>+ {cls} }}",
+                        use_default_graph_as_union=True)
+                    if isinstance(s["c"], ox.NamedNode)
+                }
+                cache[cls] = " ".join(sorted(found))
+            classes = cache[cls]
+            if " " not in classes:
+                return f"{var} <{RDF.type}> {classes} ."
+            c = f"?_cls{next(counter)}"
+            return f"VALUES {c} {{ {classes} }} {var} <{RDF.type}> {c} ."
+
+        return _CLASS_MARK.sub(subclasses, text)
+
     def validate(self, store: ox.Store) -> list[ShaclResult]:
         results: list[ShaclResult] = []
         focus_cache: dict[str, set[object]] = {}
-        for focus, check in self.checks:
+        class_cache: dict[str, str] = {}
+        for focus_marked, check in self.checks:
+            focus = self._expand_classes(store, focus_marked, class_cache)
+            query = self._expand_classes(store, check.query, class_cache)
             try:
-                solutions = store.query(check.query, use_default_graph_as_union=True)
+                solutions = store.query(query, use_default_graph_as_union=True)
             except SyntaxError as e:
                 raise TripsKGError(f"compiled SHACL query is invalid: {e}",
-                                   hint=check.query[:400]) from None
+                                   hint=query[:400]) from None
             allowed: set[object] | None = None
             if check.focus_filter:
                 if focus not in focus_cache:

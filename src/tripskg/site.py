@@ -146,7 +146,13 @@ class IndexView:
         outs: dict[str | ox.BlankNode, dict[tuple[str, Term], None]] = {}
         ins: dict[str, dict[tuple[str, str], None]] = {}
         for q in quads:
-            s = q.subject.value if isinstance(q.subject, ox.NamedNode) else q.subject
+            s: str | ox.BlankNode
+            if isinstance(q.subject, ox.NamedNode):
+                s = q.subject.value
+            elif isinstance(q.subject, ox.BlankNode):
+                s = q.subject
+            else:
+                continue
             outs.setdefault(s, {})[(q.predicate.value, q.object)] = None  # type: ignore[index]
             if isinstance(q.object, ox.NamedNode) and isinstance(q.subject, ox.NamedNode):
                 ins.setdefault(q.object.value, {})[(q.subject.value, q.predicate.value)] = None
@@ -483,19 +489,48 @@ RDF_FORMATS: dict[str, tuple[str, ox.RdfFormat]] = {
 }
 
 
+@cache
+def _turtle_prefixes(base: str) -> tuple[tuple[str, str], ...]:
+    from .publish.dumps import prefixes  # the dumps' prefixes (lazy: publish imports site)
+
+    return tuple(sorted(prefixes(IRIs(base)).items(), key=lambda kv: -len(kv[1])))
+
+
+def turtle_prefixes_for(names: Iterable[str], base: str) -> dict[str, str]:
+    """The prefixes that abbreviate some of ``names`` without escaped '/' in local names.
+
+    Serializers use the longest matching prefix; a prefix that would leave a '/' in a local
+    name (``report:x\\/para\\/1``) is left out, so such IRIs are written in full.
+    """
+    used: dict[str, str] = {}
+    banned: set[str] = set()
+    ordered = _turtle_prefixes(base)
+    for n in names:
+        for name, ns in ordered:
+            if n.startswith(ns) and len(n) > len(ns):
+                if "/" in n[len(ns):] or "#" in n[len(ns):]:
+                    banned.add(name)
+                    continue
+                used[name] = ns
+                break
+    return {k: v for k, v in sorted(used.items()) if k not in banned}
+
+
 def serialize_triples(triples: list[ox.Triple], fmt: ox.RdfFormat, base: str) -> bytes:
     if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML):
         names = {t.predicate.value for t in triples}
         names.update(t.subject.value for t in triples if isinstance(t.subject, ox.NamedNode))
         names.update(t.object.value for t in triples if isinstance(t.object, ox.NamedNode))
-        used = {k: v for k, v in prefix_map(base).items() if any(n.startswith(v) for n in names)}
-        data = ox.serialize(triples, format=fmt, prefixes=used)
+        names.update(t.object.datatype.value for t in triples if isinstance(t.object, ox.Literal)
+                     and not t.object.language)
+        used = turtle_prefixes_for(names, base)
+        data = ox.serialize(triples, format=fmt, prefixes=used) or b""
         if fmt == ox.RdfFormat.TURTLE:  # stable prefix order
             lines = data.split(b"\n")
             head = sorted(ln for ln in lines if ln.startswith(b"@prefix "))
             data = b"\n".join(head + [ln for ln in lines if not ln.startswith(b"@prefix ")])
         return data
-    return ox.serialize(triples, format=fmt)
+    return ox.serialize(triples, format=fmt) or b""
 
 
 # --------------------------------------------------------------------------- home page data
@@ -609,7 +644,7 @@ def class_counts(store: ox.Store, view: GraphView) -> list[ClassCount]:
             slug += "-x"
         slugs.add(slug)
         out.append(ClassCount(c.value, namer.label(c.value), curie, slug,
-                              int(row["n"].value)))  # type: ignore[union-attr]
+                              int(row["n"].value)))
     return out
 
 
@@ -618,7 +653,7 @@ def home_data(store: ox.Store, view: GraphView, build: Mapping[str, object],
     iris = IRIs(view.base)
     namer = Namer(view)
     fmt = {"tkg": iris.tkg, "id": iris.id}
-    reports = []
+    reports: list[dict[str, object]] = []
     for r in _q(store, REPORTS.format(**fmt)):
         def val(k: str, r: ox.QuerySolution = r) -> str | None:
             t = r[k]
@@ -634,11 +669,11 @@ def home_data(store: ox.Store, view: GraphView, build: Mapping[str, object],
             "activities": int(val("activities") or 0),
         })
     charts = {
-        "year": [Bar(r["year"].value, int(r["n"].value)) for r in  # type: ignore[union-attr]
+        "year": [Bar(r["year"].value, int(r["n"].value)) for r in
                  _q(store, BY_YEAR.format(**fmt)) if r["year"] is not None],
-        "region": [Bar(namer.label(r["region"].value), int(r["n"].value),  # type: ignore
+        "region": [Bar(namer.label(r["region"].value), int(r["n"].value),
                        r["region"].value) for r in _q(store, BY_REGION.format(**fmt))],
-        "policy": [Bar(namer.label(r["area"].value), int(r["n"].value),  # type: ignore
+        "policy": [Bar(namer.label(r["area"].value), int(r["n"].value),
                        r["area"].value) for r in _q(store, BY_POLICY.format(**fmt))],
     }
     return HomeData(
@@ -672,18 +707,39 @@ def bar_chart(bars: list[Bar], href: Callable[[str], str] | None = None, width: 
               ) -> dict[str, object]:
     """Geometry of a horizontal bar chart (the template draws the SVG)."""
     top = max((b.value for b in bars), default=0) or 1
-    label_w, row_h = 118, 22
+    longest = max((min(len(b.label), 22) for b in bars), default=4)
+    label_w, row_h = min(150, 12 + round(6.4 * longest)), 22
     plot_w = width - label_w - 34
     items = []
     for i, b in enumerate(bars):
         items.append({
-            "label": b.label if len(b.label) <= 18 else b.label[:17] + "…",
+            "label": b.label if len(b.label) <= 22 else b.label[:21] + "…",
             "full": b.label, "value": b.value, "y": i * row_h + 4,
             "w": max(1, round(plot_w * b.value / top)),
             "href": href(b.iri) if (href and b.iri) else None,
         })
     return {"items": items, "width": width, "height": len(bars) * row_h + 8,
             "label_w": label_w, "row_h": row_h}
+
+
+def column_chart(bars: list[Bar], width: int = 300, height: int = 170) -> dict[str, object]:
+    """Geometry of a column chart (one column per year; every k-th label shown)."""
+    top = max((b.value for b in bars), default=0) or 1
+    n = max(1, len(bars))
+    left, bottom, head = 26, 20, 14
+    slot = (width - left - 4) / n
+    plot_h = height - bottom - head
+    every = max(1, -(-n // 7))
+    items = []
+    for i, b in enumerate(bars):
+        h = max(1, round(plot_h * b.value / top))
+        items.append({
+            "label": b.label, "value": b.value, "x": round(left + i * slot + slot * 0.12, 1),
+            "w": round(max(1.0, slot * 0.76), 1), "h": h, "y": head + plot_h - h,
+            "cx": round(left + i * slot + slot / 2, 1), "show": i % every == 0,
+        })
+    return {"items": items, "width": width, "height": height, "top": top, "left": left,
+            "base": head + plot_h, "head": head}
 
 
 # --------------------------------------------------------------------------- templates
@@ -711,6 +767,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
     )
     env.globals["bar_chart"] = bar_chart
+    env.globals["column_chart"] = column_chart
     env.filters["filesize"] = _filesize
     env.filters["thousands"] = lambda n: f"{n:,}"
     return env

@@ -306,5 +306,10 @@ def _activity(
     return (act if not errors else None), errors
 
 
+_LIST_SEP = re.compile(r"[;\n]")
+
+
 def _split(cell: str) -> list[str]:
-    return [p.strip() for p in re.split(r"[;\n]", cell) if p.strip()]
+    if not cell:
+        return []
+    return [p.strip() for p in _LIST_SEP.split(cell) if p.strip()]

@@ -118,7 +118,7 @@ def publish(result: BuildResult, folder: Path, progress: Callable[[str], None] |
         step("writing the static linked-data site (site/)")
         write_site(result, folder / "site")
     pause_point("checksums")
-    # the static site (site.py) is written here; SHA256SUMS must stay the last step
+    # SHA256SUMS must stay the last step
     write_checksums(folder)
     return record
 

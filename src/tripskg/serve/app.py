@@ -107,11 +107,13 @@ class ApiError(Exception):
 
 
 def _backend(request: Request) -> Backend:
-    return request.app.state.backend  # type: ignore[no-any-return]
+    backend: Backend = request.app.state.backend
+    return backend
 
 
 def _links(request: Request) -> ServerLinks:
-    return request.app.state.links  # type: ignore[no-any-return]
+    links: ServerLinks = request.app.state.links
+    return links
 
 
 def wants_html(request: Request) -> bool:

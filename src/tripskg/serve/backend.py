@@ -117,7 +117,7 @@ class Backend:
         self.workdir = Path(tempfile.mkdtemp(prefix="tripskg-serve-"))
         primary = ox.Store(str(self.workdir / "store"))
         with gzip.open(dist / "tripskg.nq.gz", "rb") as fh:
-            primary.bulk_load(fh, ox.RdfFormat.N_QUADS)
+            primary.bulk_load(fh, ox.RdfFormat.N_QUADS)  # type: ignore[arg-type]
         primary.optimize()
         primary.flush()
         del primary  # no writer stays open: every process reads the store read-only

@@ -88,7 +88,7 @@ def run_sparql(store: ox.Store, job: SparqlJob) -> Answer:
         return Answer(406 if not job.fmt else 400, body=str(e).encode())
     try:
         if isinstance(result, ox.QueryBoolean):
-            return Answer(200, mt, result.serialize(format=RESULTS_FORMATS[mt]))
+            return Answer(200, mt, result.serialize(format=RESULTS_FORMATS[mt]) or b"")
         if isinstance(result, ox.QuerySolutions):
             names = [v.value for v in result.variables]
             lines = ["\t".join(f"?{n}" for n in names)]
@@ -101,7 +101,7 @@ def run_sparql(store: ox.Store, job: SparqlJob) -> Answer:
             tsv = ("\n".join(lines) + "\n").encode()
             # re-read the (possibly cut) rows so pyoxigraph writes the standard formats
             parsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
-            return Answer(200, mt, parsed.serialize(format=RESULTS_FORMATS[mt]),  # type: ignore
+            return Answer(200, mt, parsed.serialize(format=RESULTS_FORMATS[mt]) or b"",
                           truncated)
         triples = []
         truncated = False
@@ -110,7 +110,8 @@ def run_sparql(store: ox.Store, job: SparqlJob) -> Answer:
                 truncated = True
                 break
             triples.append(t)
-        return Answer(200, mt, ox.serialize(triples, format=GRAPH_FORMATS[mt]), truncated)
+        return Answer(200, mt, ox.serialize(triples, format=GRAPH_FORMATS[mt]) or b"",
+                      truncated)
     except SyntaxError as e:
         return Answer(400, body=f"malformed query: {e}".encode())
     except (OSError, ValueError, RuntimeError) as e:
@@ -192,7 +193,8 @@ def _exchange(conn: Connection, job: object, timeout: float) -> Answer | None:
     conn.send(job)
     if not conn.poll(timeout):
         return None
-    return conn.recv()  # type: ignore[no-any-return]
+    answer: Answer = conn.recv()
+    return answer
 
 
 class WorkerPool:
