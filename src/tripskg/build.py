@@ -160,29 +160,22 @@ def read_sources(
     for src in sources:
         try:
             report = _read_report(src, ref, warnings, disp)
+            if src.note:
+                inputs.append(src.note)
+            if src.annex is not None:
+                inputs.append(src.annex)
+                acts, warns = read_annex(
+                    src.annex, src.key, disp(src.annex), ref, src.data_kind,
+                    default_source=report.source_url,
+                )
+                activities.extend(acts)
+                warnings.extend(warns)
         except ErrorGroup as g:
             errors.extend(g.errors)
             continue
         except TripsKGError as e:
             errors.append(e)
             continue
-        if src.note:
-            inputs.append(src.note)
-        if src.annex is not None:
-            inputs.append(src.annex)
-            try:
-                acts, warns = read_annex(
-                    src.annex, src.key, disp(src.annex), ref, src.data_kind,
-                    default_source=report.source_url,
-                )
-            except ErrorGroup as g:
-                errors.extend(g.errors)
-                continue
-            except TripsKGError as e:
-                errors.append(e)
-                continue
-            activities.extend(acts)
-            warnings.extend(warns)
         report.label = report_label(report, ref)
         reports.append(report)
         if progress:

@@ -176,6 +176,17 @@ def _file_citation(e: Entity) -> str | None:
     return f"tripskg reference data, {e.location.source}" if e.location else None
 
 
+def _dates(q: Quads, s: str, tkg: str, start: PartialDate | None, end: PartialDate | None
+           ) -> None:
+    """schema:startDate/endDate at the precision given, and the tkg:startDay/endDay bounds."""
+    if start:
+        q.add(s, SCHEMA + "startDate", date_lit(start))
+        q.add(s, tkg + "startDay", day_lit(start))
+    if end:
+        q.add(s, SCHEMA + "endDate", date_lit(end))
+        q.add(s, tkg + "endDay", day_lit(end, last=True))
+
+
 def _membership(q: Quads, m: Membership, ref: Reference) -> None:
     iris, tkg = ref.iris, ref.iris.tkg
     s = iris.membership(m.organization, m.member)
@@ -191,12 +202,7 @@ def _membership(q: Quads, m: Membership, ref: Reference) -> None:
         during = s + "/during"
         q.add(s, ORG + "memberDuring", during)
         q.add(during, RDF + "type", TIME + "ProperInterval")
-        if m.start:
-            q.add(during, SCHEMA + "startDate", date_lit(m.start))
-            q.add(during, tkg + "startDay", day_lit(m.start))
-        if m.end:
-            q.add(during, SCHEMA + "endDate", date_lit(m.end))
-            q.add(during, tkg + "endDay", day_lit(m.end, last=True))
+        _dates(q, during, tkg, m.start, m.end)
 
 
 # --------------------------------------------------------------------------- reports
@@ -326,13 +332,8 @@ def _activity(q: Quads, act: Activity, report_iri: str, iris: IRIs) -> None:
     q.add(a, tkg + "sourceLocation", lit(str(act.location)))
     if act.description:
         q.add(a, DCT + "description", lit(act.description, "en"))
-    if act.start:
-        q.add(a, SCHEMA + "startDate", date_lit(act.start))
-        q.add(a, tkg + "startDay", day_lit(act.start))
-    if act.end:
-        q.add(a, SCHEMA + "endDate", date_lit(act.end))
-        q.add(a, tkg + "endDay", day_lit(act.end, last=True))
-    elif act.start:
+    _dates(q, a, tkg, act.start, act.end)
+    if act.start and not act.end:  # one date given: the activity is on that day/month/year
         q.add(a, tkg + "endDay", day_lit(act.start, last=True))
     if act.place:
         q.add(a, SCHEMA + "location", lit(act.place))

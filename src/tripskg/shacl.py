@@ -264,18 +264,23 @@ class Validator:
                 return str((en or msgs)[0])
         return ""
 
-    def _compile_shape(self, shape: rdflib.term.Node, focus: str) -> None:
-        g = self.shapes
-        shape_iri = str(shape) if isinstance(shape, URIRef) else None
-        severity = self._severity(shape)
-        # node-level constraints: the value node is the focus node itself
-        for pred, obj in g.g.predicate_objects(shape):
+    def _components(self, shape: rdflib.term.Node) -> Iterator[tuple[str, rdflib.term.Node]]:
+        """The constraint components of a shape (local name, value); unsupported ones fail."""
+        for pred, obj in self.shapes.g.predicate_objects(shape):
             name = str(pred).removeprefix(str(SH))
             if not str(pred).startswith(str(SH)) or name in IGNORED:
                 continue
             if name not in COMPONENTS:
                 raise TripsKGError(f"SHACL component sh:{name} is not supported",
-                                   hint="extend tripskg.shacl or use --validator pyshacl")
+                                   hint="extend tripskg.shacl or validate with pyshacl")
+            yield name, obj
+
+    def _compile_shape(self, shape: rdflib.term.Node, focus: str) -> None:
+        g = self.shapes
+        shape_iri = str(shape) if isinstance(shape, URIRef) else None
+        severity = self._severity(shape)
+        # node-level constraints: the value node is the focus node itself
+        for name, obj in self._components(shape):
             if name == "property":
                 self._compile_property(shape, obj, focus)
             elif name == "sparql":
@@ -308,13 +313,7 @@ class Validator:
             self.checks.append((focus, _Check(q, severity, message, shape_iri, label,
                                               component)))
 
-        for pred, obj in g.g.predicate_objects(prop):
-            name = str(pred).removeprefix(str(SH))
-            if not str(pred).startswith(str(SH)) or name in IGNORED:
-                continue
-            if name not in COMPONENTS:
-                raise TripsKGError(f"SHACL component sh:{name} is not supported",
-                                   hint="extend tripskg.shacl or use --validator pyshacl")
+        for name, obj in self._components(prop):
             if name == "minCount":
                 add(f"SELECT ?this WHERE {{ {{ SELECT ?this (COUNT(DISTINCT ?v) AS ?n) WHERE "
                     f"{{ {focus} OPTIONAL {{ ?this {path} ?v }} }} GROUP BY ?this }} "
