@@ -63,7 +63,10 @@ def fixtures() -> list[Path]:
     return sorted(FIXTURES.glob("*/*.ttl"))
 
 
+@cache
 def run(fixture: Path) -> list[dict]:
+    """pyshacl's top-level results for a fixture (cached: tests/test_shacl.py compares the
+    project's SPARQL engine against the same run)."""
     data = Graph()
     for triple in base_data():
         data.add(triple)
