@@ -13,7 +13,7 @@ YASGUI_VERSION := 4.6.2
 SWAGGER_UI_VERSION := 5.35.0
 VENDOR := src/tripskg/static/vendor
 
-.PHONY: run test install system-deps build serve lint reference clean vendor
+.PHONY: run test install system-deps build serve lint reference clean vendor bench bench-large
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,30 @@ test: $(STAMP) system-deps
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy src
+
+# Benchmarks against baselines measured in the same run (benchmarks/README.md): make bench
+# (<= 15 min, writes benchmarks/RESULTS.md); make bench-large (1M activities, long; idle machine).
+bench: $(STAMP)
+	@$(BIN)/python -c "import rdflib_endpoint" 2>/dev/null || $(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/python benchmarks/run.py --label "make bench"
+
+bench-large: $(STAMP)
+	$(BIN)/python benchmarks/run.py --large --label "make bench-large"
+
+# Load test (benchmarks/RELIABILITY.md): 20,000 requests at 50 concurrent clients on the
+# 100k-activity synthetic graph against tripskg serve, then 1,000 against rdflib-endpoint
+# serving the same dump; 127.0.0.1 only, stops by itself. The graph is built once in LOAD_DIR.
+LOAD_DIR ?= /tmp/tripskg-load
+.PHONY: load
+$(LOAD_DIR)/dist/tripskg.nq.gz: | $(STAMP)
+	$(BIN)/python benchmarks/generate.py --activities 100000 --reports 100 --seed 1 \
+	  --out $(LOAD_DIR)/data --force
+	$(BIN)/tripskg -q build --data $(LOAD_DIR)/data --out $(LOAD_DIR)/dist --no-site
+
+load: $(STAMP) $(LOAD_DIR)/dist/tripskg.nq.gz
+	@$(BIN)/python -c "import rdflib_endpoint" 2>/dev/null || $(BIN)/pip install --quiet rdflib-endpoint
+	$(BIN)/python benchmarks/load.py --dist $(LOAD_DIR)/dist --requests 20000 --concurrency 50 \
+	  --rdflib-requests 1000 --max-seconds 1200 --profile --json $(LOAD_DIR)/load-results.json
 
 reference: $(STAMP)
 	$(BIN)/pip install --quiet pycountry hdx-python-country babel

@@ -228,7 +228,11 @@ def make_period(rng: random.Random, year: int, template: str) -> Period:
 
 def meeting_words(rng: random.Random, first: dt.date, older: bool) -> tuple[str, dt.date, dt.date]:
     """A one- or two-day Council meeting and how the note writes it."""
-    two = rng.random() < 0.7 and first.day < calendar.monthrange(first.year, first.month)[1]
+    # the length depends on the date only: reports citing the same meeting (whose IRI is its
+    # first day) must agree on its last day, or the graph gets two schema:endDate values
+    rng.random()  # still drawn, so the other choices of a seed do not change
+    two = random.Random(first.toordinal()).random() < 0.7 and \
+        first.day < calendar.monthrange(first.year, first.month)[1]
     last = first + dt.timedelta(days=1) if two else first
     month = f"{MONTHS_EN[first.month - 1]} {first.year}"
     if not two:

@@ -82,7 +82,7 @@ def discover(data_dir: Path) -> tuple[list[Source], list[TripsKGError]]:
     register = data_dir / REGISTER
     if register.is_file():
         shown = disp(register)
-        for line, row in read_csv(register):
+        for line, row in read_csv(register, shown):
             loc = Location(shown, line)
             key = row.get("key", "")
             if not key:

@@ -17,6 +17,14 @@ from .resources import reference_dir, vocab_files
 from .vocab import DEFAULT_BASE, SKOS
 
 KINDS = ("country", "member", "region", "group", "organization", "treaty", "framework")
+# Columns every row of a reference file needs (the first one is the file's key)
+REQUIRED_COLUMNS = {
+    "regions.csv": ("m49",), "countries.csv": ("alpha3", "alpha2"),
+    "wto_members.csv": ("key", "wto_name"), "groups.csv": ("key",),
+    "group_members.csv": ("group", "member"), "organizations.csv": ("key",),
+    "treaties.csv": ("key",), "frameworks.csv": ("key",),
+}
+UNIQUE_KEYS = set(REQUIRED_COLUMNS) - {"group_members.csv"}
 
 
 @dataclass
@@ -68,10 +76,13 @@ class Concept:
         return (self.labels.get("en") or [self.slug])[0]
 
 
-def read_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+def read_csv(path: Path, display: str | None = None) -> Iterator[tuple[int, dict[str, str]]]:
     """Rows of a reference CSV with their line numbers; '#' comment lines are skipped."""
-    with path.open(encoding="utf-8", newline="") as fh:
-        lines = [(n, line) for n, line in enumerate(fh, start=1) if not line.startswith("#")]
+    from .ingest.text import read_text
+
+    text = read_text(path, display or str(path))
+    lines = [(n, line + "\n") for n, line in enumerate(text.split("\n"), start=1)
+             if not line.startswith("#")]
     numbers = [n for n, _ in lines]
     reader = csv.DictReader(line for _, line in lines)
     for row in reader:
@@ -114,10 +125,26 @@ class Reference:
 
     def _rows(self, name: str) -> Iterator[tuple[Location, dict[str, str]]]:
         path = self._path(name)
+        display = f"data/reference/{name}"
         if not path.exists():
-            return
-        for line, row in read_csv(path):
-            yield Location(f"data/reference/{name}", line), row
+            raise InputError("reference file is missing", display,
+                             hint="restore it from the repository")
+        required = REQUIRED_COLUMNS.get(name, ())
+        keys: dict[str, int] = {}
+        for line, row in read_csv(path, display):
+            for col in required:
+                if col not in row:
+                    raise InputError(f"missing column '{col}'", display, 1,
+                                     hint="expected columns include " + ", ".join(required))
+                if not row[col]:
+                    raise InputError(f"empty '{col}'", display, line, col)
+            if name in UNIQUE_KEYS:
+                key = row[required[0]]
+                if key in keys:
+                    raise InputError(f"duplicate {required[0]} '{key}'", display, line,
+                                     required[0], hint=f"first on line {keys[key]}")
+                keys[key] = line
+            yield Location(display, line), row
 
     def _add(self, iri: str, entity: Entity) -> None:
         self.entities[iri] = entity

@@ -18,7 +18,7 @@ from ..errors import ErrorGroup, InputError, Location, TripsKGError, Warning_, d
 from ..model import Activity
 from ..reference import Reference
 from .dates import PartialDate, parse_date, parse_range
-from .text import read_text
+from .text import CONTROL, read_text
 
 COLUMNS = (
     "id", "title", "description", "start_date", "end_date", "beneficiaries", "activity_type",
@@ -64,11 +64,7 @@ class Table:
 
 def read_csv_table(path: Path, display: str) -> Table:
     text = read_text(path, display)
-    sample = text[:4096]
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
+    dialect = _dialect(text)
     reader = csv.reader(io.StringIO(text), dialect)
     try:
         header = next(reader)
@@ -79,17 +75,60 @@ def read_csv_table(path: Path, display: str) -> Table:
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         prev = reader.line_num
+        last = prev  # first line of the last row read
         while True:
             try:
                 row = next(reader)
             except StopIteration:
+                _check_closed_quotes(text, last, dialect, display)
                 return
             except csv.Error as e:
+                if "field larger than field limit" in str(e):
+                    raise InputError(
+                        f"cell is too long (more than {csv.field_size_limit():,} characters; "
+                        f"at most {MAX_CELL:,})", display, prev + 1) from None
                 raise InputError(f"malformed CSV: {e}", display, prev + 1) from None
+            last = prev + 1
             yield prev + 1, row
             prev = reader.line_num
 
     return Table(header, 1, rows())
+
+
+def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
+    """The CSV dialect: the delimiter that splits the header into the most known column
+    names (cell contents cannot mislead it), else what csv.Sniffer guesses."""
+    header = text.split("\n", 1)[0]
+    scores = {d: sum(canonical_column(h.strip().strip('"')) is not None for h in header.split(d))
+              for d in (",", ";", "\t")}
+    best = max(scores, key=lambda d: scores[d])
+    if scores[best] > 0:
+        class Header(csv.excel):
+            delimiter = best
+        return Header
+    try:
+        return csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        return csv.excel
+
+
+def _check_closed_quotes(text: str, last_line: int, dialect: type[csv.Dialect] | csv.Dialect,
+                         display: str) -> None:
+    """A quoted cell left open swallows the rest of the file (a truncated file, a stray quote):
+    re-read the last row strictly, which fails on a quote still open at the end."""
+    offset = 0
+    for _ in range(last_line - 1):  # the last row starts on line ``last_line``
+        offset = text.find("\n", offset) + 1
+        if offset == 0:
+            return
+    try:
+        for _ in csv.reader(io.StringIO(text[offset:]), dialect, strict=True):
+            pass
+    except csv.Error as e:
+        if "unexpected end of data" in str(e):
+            raise InputError("a quoted cell is not closed before the end of the file", display,
+                             last_line, hint="is the file truncated, or a quote missing?"
+                             ) from None
 
 
 def read_xlsx_table(path: Path, display: str) -> Table:
@@ -101,6 +140,9 @@ def read_xlsx_table(path: Path, display: str) -> Table:
         wb = load_workbook(path, read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
         raise InputError(f"not a readable XLSX workbook ({e})", display) from None
+    except Exception as e:  # noqa: BLE001 - any failure of the parser is a bad file
+        raise InputError(f"not a readable XLSX workbook ({type(e).__name__}: {e})",
+                         display) from None
     ws = wb.worksheets[0]
     it = ws.iter_rows(values_only=True)
 
@@ -138,6 +180,9 @@ def read_docx_table(path: Path, display: str) -> Table:
         document = docx.Document(str(path))
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
         raise InputError(f"not a readable DOCX document ({e})", display) from None
+    except Exception as e:  # noqa: BLE001 - e.g. PackageNotFoundError of a truncated file
+        raise InputError(f"not a readable DOCX document ({type(e).__name__}: {e})",
+                         display) from None
     for t_index, table in enumerate(document.tables, start=1):
         cells = [[c.text.strip() for c in r.cells] for r in table.rows]
         if cells and any(canonical_column(h) == "title" for h in cells[0]):
@@ -235,6 +280,9 @@ def read_annex(
 def check_cell(value: str, column: str, loc: Location) -> InputError | None:
     if "\x00" in value:
         return InputError.at(loc, "NUL character in cell")
+    if m := CONTROL.search(value):
+        return InputError.at(loc, f"control character U+{ord(m.group()):04X} in cell",
+                             "only tabs and line breaks are allowed; remove it")
     limit = MAX_TITLE if column == "title" else MAX_CELL
     if len(value) > limit:
         return InputError.at(

@@ -27,14 +27,25 @@ from .atomic import BUILDS_SUFFIX, PAUSE_ENV, PAUSE_STEPS, atomic_output, pause_
 from .dumps import (
     DUMPS,
     MEDIA_TYPES,
+    SortedDump,
     prefixes,
+    sorted_dump,
     sorted_quads,
     sorted_triples,
     write_dump,
+    write_sorted_dumps,
 )
 from .jsonld import CONTEXT_FILE, context, write_context, write_jsonld
 from .ontodoc import write_ontology_docs
-from .void import Distribution, Options, VoidError, validate_void, void_triples, write_void
+from .void import (
+    Distribution,
+    DumpStats,
+    Options,
+    VoidError,
+    validate_void,
+    void_triples,
+    write_void,
+)
 
 __all__ = [
     "BUILDS_SUFFIX", "DUMPS", "MEDIA_TYPES", "PAUSE_ENV", "PAUSE_STEPS", "atomic_output",
@@ -78,17 +89,20 @@ def publish(result: BuildResult, folder: Path, progress: Callable[[str], None] |
     pause_point("publish-start")
     iris = result.iris
     pfx = prefixes(iris)
-    triples = sorted_triples(result.store)
-    quads = sorted_quads(result.store)
+    step("sorting the quads")
+    dump = sorted_dump(result.store)
     ctx = context(iris, result.store)
-    for name, (fmt, is_quads) in DUMPS.items():
-        step(f"writing {name}")
-        if fmt == ox.RdfFormat.JSON_LD:
-            write_jsonld(folder / name, quads, ctx)
-        else:
-            write_dump(folder / name, fmt, quads if is_quads else triples, pfx)
+
+    def after(name: str) -> None:
         if name == "tripskg.nt.gz":
             pause_point("dumps")
+        nxt = list(DUMPS)[list(DUMPS).index(name) + 1:]
+        if nxt:
+            step(f"writing {nxt[0]}")
+
+    step("writing tripskg.ttl")
+    write_sorted_dumps(folder, dump, pfx, lambda path, quads: write_jsonld(path, quads, ctx),
+                       after)
     write_context(folder / CONTEXT_FILE, ctx)
     (folder / "validation.ttl").write_bytes(
         ox.serialize(ox.parse(result.validation_report, format=ox.RdfFormat.N_TRIPLES),
@@ -100,7 +114,12 @@ def publish(result: BuildResult, folder: Path, progress: Callable[[str], None] |
     ts = build_timestamp(result.inputs)
     dists = [Distribution(name, (folder / name).stat().st_size, sha256(folder / name))
              for name in DUMPS]
-    void = void_triples(result.store, iris, dists, ts, Options(sparql_endpoint, download_base))
+    subjects, entities = SortedDump.subjects(dump.union, iris.base)
+    stats = DumpStats(len(dump.union), subjects, entities, dump.graph_counts(),
+                      {g: SortedDump.subjects(lines, iris.base)[1]
+                       for g, lines in dump.graphs if g is not None})
+    void = void_triples(result.store, iris, dists, ts, Options(sparql_endpoint, download_base),
+                        stats)
     problems = validate_void(void)
     if problems:
         raise VoidError("void.ttl does not conform to shapes/dcat/void.ttl",
@@ -111,7 +130,7 @@ def publish(result: BuildResult, folder: Path, progress: Callable[[str], None] |
     step("writing ontology/index.html")
     write_ontology_docs(folder / "ontology", result.store, iris)
 
-    record = build_record(result, len(triples), len(quads))
+    record = build_record(result, len(dump.union), dump.n_quads, dump.graph_counts())
     (folder / "build.json").write_text(json.dumps(record, indent=2, sort_keys=True) + "\n",
                                        encoding="utf-8")
     if site:
@@ -123,7 +142,8 @@ def publish(result: BuildResult, folder: Path, progress: Callable[[str], None] |
     return record
 
 
-def build_record(result: BuildResult, n_triples: int, n_quads: int) -> dict[str, object]:
+def build_record(result: BuildResult, n_triples: int, n_quads: int,
+                 graphs: dict[str, int] | None = None) -> dict[str, object]:
     from ..resources import project_root
 
     root = project_root()
@@ -135,9 +155,10 @@ def build_record(result: BuildResult, n_triples: int, n_quads: int) -> dict[str,
             return p.name
 
     ts = build_timestamp(result.inputs)
-    graphs: dict[str, int] = {}
-    for q in result.store:
-        graphs[str(q.graph_name.value)] = graphs.get(str(q.graph_name.value), 0) + 1
+    if graphs is None:
+        graphs = {}
+        for q in result.store:
+            graphs[str(q.graph_name.value)] = graphs.get(str(q.graph_name.value), 0) + 1
     return {
         "tool": "tripskg",
         "version": __version__,

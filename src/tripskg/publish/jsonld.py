@@ -138,20 +138,21 @@ def _nodes(quads: Iterable[ox.Quad], comp: Compactor) -> Iterator[dict[str, Any]
         yield node
 
 
-def _indent(text: str, pad: str) -> str:
-    return text.replace("\n", "\n" + pad)
+def _one_line(node: dict[str, Any]) -> str:
+    # no indent: keeps json's C encoder (3x faster); one node per line is still diffable
+    return json.dumps(node, ensure_ascii=False, separators=(", ", ": "))
 
 
-def write_jsonld(path: Path, quads: list[ox.Quad], ctx: dict[str, Any]) -> None:
+def write_jsonld(path: Path, quads: Iterable[ox.Quad], ctx: dict[str, Any]) -> None:
     """Write ``{"@context": …, "@graph": [{"@id": <graph>, "@graph": [nodes…]}, …]}``.
 
     ``quads`` must be sorted by graph and subject; triples of the default graph (if any) come
-    as top-level nodes. Output is streamed node by node.
+    as top-level nodes. Output is streamed, one node per line.
     """
     comp = Compactor(ctx)
     with path.open("w", encoding="utf-8", newline="\n") as fh:
         fh.write('{\n  "@context": ')
-        fh.write(_indent(json.dumps(ctx, indent=2, ensure_ascii=False), "  "))
+        fh.write(json.dumps(ctx, indent=2, ensure_ascii=False).replace("\n", "\n  "))
         fh.write(',\n  "@graph": [')
         first_graph = True
         for graph, gquads in groupby(quads, key=lambda q: q.graph_name):
@@ -162,17 +163,17 @@ def write_jsonld(path: Path, quads: list[ox.Quad], ctx: dict[str, Any]) -> None:
                 for node in _nodes(gquads, comp):
                     fh.write("\n    " if first else ",\n    ")
                     first = False
-                    fh.write(_indent(json.dumps(node, indent=2, ensure_ascii=False), "    "))
+                    fh.write(_one_line(node))
                 continue
-            fh.write('\n    {\n      "@id": ')
-            fh.write(json.dumps(comp.node_id(graph)))
-            fh.write(',\n      "@graph": [')
+            fh.write('\n    {"@id": ')
+            fh.write(json.dumps(comp.node_id(graph), ensure_ascii=False))
+            fh.write(', "@graph": [')
             first = True
             for node in _nodes(gquads, comp):
-                fh.write("\n        " if first else ",\n        ")
+                fh.write("\n      " if first else ",\n      ")
                 first = False
-                fh.write(_indent(json.dumps(node, indent=2, ensure_ascii=False), "        "))
-            fh.write("\n      ]\n    }")
+                fh.write(_one_line(node))
+            fh.write("\n    ]}")
         fh.write("\n  ]\n}\n")
 
 

@@ -8,6 +8,9 @@ per-graph loops over the data). Every node has an IRI (no blank nodes):
 - ``<base>dataset/<graph path>``          a void:subset per named graph (sd:name = graph IRI)
 - ``<dataset>/classes/<prefix>-<local>``  void:classPartition (void:entities)
 - ``<dataset>/properties/<prefix>-<local>`` void:propertyPartition (void:triples)
+
+Partitions are given for the whole dataset and for the shared graphs (ontology, vocabularies,
+reference), not for each report's graph: that would grow void.ttl by ~50 nodes per report.
 - ``<base>dataset/distribution/<file>``   dcat:Distribution, with ``…/checksum`` (spdx:Checksum)
 """
 
@@ -51,6 +54,17 @@ class Distribution:
     sha256: str
 
 
+@dataclass(frozen=True)
+class DumpStats:
+    """Counts already known from the sorted dump (saves full scans of the store)."""
+
+    triples: int  # distinct triples of the union of the graphs
+    subjects: int  # distinct subjects of the union
+    entities: int  # distinct subjects that are IRIs under the base
+    graph_triples: dict[str, int]
+    graph_entities: dict[str, int]
+
+
 @dataclass
 class Options:
     sparql_endpoint: str | None = None  # default <base>sparql
@@ -58,7 +72,8 @@ class Options:
 
 
 def void_triples(store: ox.Store, iris: IRIs, distributions: Iterable[Distribution],
-                 timestamp: int, options: Options | None = None) -> list[ox.Triple]:
+                 timestamp: int, options: Options | None = None,
+                 stats: DumpStats | None = None) -> list[ox.Triple]:
     """The VoID/DCAT description as sorted triples."""
     opts = options or Options()
     base = iris.base
@@ -109,11 +124,10 @@ def void_triples(store: ox.Store, iris: IRIs, distributions: Iterable[Distributi
     add(dataset, DCAT + "landingPage", base)
     add(dataset, VOID + "rootResource", iris.tkg)
 
-    counts = _counts(store, base)
+    counts = _counts(store, base, stats)
     add(dataset, VOID + "triples", num(counts.triples))
     add(dataset, VOID + "entities", num(counts.entities))
     add(dataset, VOID + "distinctSubjects", num(counts.subjects))
-    add(dataset, VOID + "distinctObjects", num(counts.objects))
     add(dataset, VOID + "classes", num(len(counts.classes)))
     add(dataset, VOID + "properties", num(len(counts.properties)))
     vocabularies = {_namespace(p) for p in counts.properties} | {
@@ -147,7 +161,8 @@ def void_triples(store: ox.Store, iris: IRIs, distributions: Iterable[Distributi
         properties = counts.graph_properties.get(graph, {})
         add(sub, VOID + "classes", num(len(classes)))
         add(sub, VOID + "properties", num(len(properties)))
-        _partitions(add, num, sub, classes, properties, pfx)
+        if "/" not in path:  # ontology, vocabularies, reference (not one per report: size)
+            _partitions(add, num, sub, classes, properties, pfx)
         preferred = [iris.tkg + c for c in EXAMPLE_CLASSES] + [OWL + "Ontology",
                                                               SKOS + "ConceptScheme"]
         candidates = [counts.examples[(graph, c)] for c in preferred
@@ -203,7 +218,6 @@ class Counts:
     triples: int
     entities: int
     subjects: int
-    objects: int
     classes: dict[str, int]
     properties: dict[str, int]
     graph_triples: dict[str, int]
@@ -217,26 +231,27 @@ def _int(term: ox.Literal) -> int:
     return int(term.value)
 
 
-def _counts(store: ox.Store, base: str) -> Counts:
+def _counts(store: ox.Store, base: str, stats: DumpStats | None) -> Counts:
     def q(text: str, union: bool = False) -> list[ox.QuerySolution]:
         return list(store.query(text, use_default_graph_as_union=union))
 
     # a triple in two named graphs counts once in the union (hence the DISTINCT subqueries)
     distinct = "{ SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
-    row = q(f"""SELECT (COUNT(*) AS ?n) (COUNT(DISTINCT ?s) AS ?subjects)
-                       (COUNT(DISTINCT ?o) AS ?objects) WHERE {distinct}""", union=True)[0]
-    entities = q(f"""SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p ?o
-                     FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{base}")) }}""", union=True)[0]
+    if stats is None:
+        row = q(f"""SELECT (COUNT(*) AS ?n) (COUNT(DISTINCT ?s) AS ?subjects)
+                           WHERE {distinct}""", union=True)[0]
+        entities = q(f"""SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p ?o
+                         FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{base}")) }}""", union=True)[0]
+        graph_triples = {r["g"].value: _int(r["n"]) for r in q(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
+        graph_entities = {r["g"].value: _int(r["n"]) for r in q(
+            f"""SELECT ?g (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o
+                FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{base}")) }} }} GROUP BY ?g""")}
+        stats = DumpStats(_int(row["n"]), _int(row["subjects"]), _int(entities["n"]),
+                          graph_triples, graph_entities)
     classes = {r["c"].value: _int(r["n"]) for r in q(
         f"""SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s <{RDF}type> ?c
             FILTER(isIRI(?c)) }} GROUP BY ?c""", union=True)}
-    properties = {r["p"].value: _int(r["n"]) for r in q(
-        f"SELECT ?p (COUNT(*) AS ?n) WHERE {distinct} GROUP BY ?p", union=True)}
-    graph_triples = {r["g"].value: _int(r["n"]) for r in q(
-        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
-    graph_entities = {r["g"].value: _int(r["n"]) for r in q(
-        f"""SELECT ?g (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o
-            FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{base}")) }} }} GROUP BY ?g""")}
     graph_classes: dict[str, dict[str, int]] = defaultdict(dict)
     examples: dict[tuple[str | None, str], str] = {}
     for r in q(f"""SELECT ?g ?c (COUNT(DISTINCT ?s) AS ?n) (MIN(STR(?s)) AS ?x) WHERE {{
@@ -251,8 +266,17 @@ def _counts(store: ox.Store, base: str) -> Counts:
     for r in q("""SELECT ?g ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }
                   GROUP BY ?g ?p"""):
         graph_properties[r["g"].value][r["p"].value] = _int(r["n"])
-    return Counts(_int(row["n"]), _int(entities["n"]), _int(row["subjects"]),
-                  _int(row["objects"]), classes, properties, graph_triples, graph_entities,
+    if sum(stats.graph_triples.values()) == stats.triples:
+        # no triple is in two graphs: the union's property counts are the sums
+        properties: dict[str, int] = defaultdict(int)
+        for per_graph in graph_properties.values():
+            for p, n in per_graph.items():
+                properties[p] += n
+    else:
+        properties = {r["p"].value: _int(r["n"]) for r in q(
+            f"SELECT ?p (COUNT(*) AS ?n) WHERE {distinct} GROUP BY ?p", union=True)}
+    return Counts(stats.triples, stats.entities, stats.subjects, dict(classes),
+                  dict(properties), dict(stats.graph_triples), dict(stats.graph_entities),
                   dict(graph_classes), dict(graph_properties), examples)
 
 

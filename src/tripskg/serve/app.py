@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
 import re
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -49,7 +51,7 @@ from ..vocab import RDF, SKOS
 from .backend import DUMP_MEDIA_TYPES, Backend, Config
 from .conneg import FORMAT_NAMES, GRAPH_ALIASES, GRAPH_FORMATS, negotiate, parse_accept
 from .openapi import RESERVED, openapi
-from .worker import Busy, SelectJob, SparqlJob, Timeout
+from .worker import _COMMENT, _STRINGS, Busy, SelectJob, SparqlJob, Timeout
 
 HTML = "text/html"
 PAGE_OFFERS = [HTML, "text/turtle", "application/ld+json", "application/n-triples",
@@ -58,6 +60,7 @@ PAGE_ALIASES = {**GRAPH_ALIASES, "application/xhtml+xml": HTML, "text/plain": "a
 SUFFIX_TYPES = {"html": HTML, **{k: v[0] for k, v in RDF_FORMATS.items()}}
 TYPE_SUFFIX = {v: k for k, v in SUFFIX_TYPES.items()}
 MAX_QUERY_BYTES = 1_000_000
+MAX_NESTING = 100  # brackets ({ ( [) nested in a query
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS_NS = "http://www.w3.org/ns/formats/"
 EXAMPLE_VALUES = {"country": "KEN", "organization": "wipo", "from": "2024-01-01",
@@ -295,7 +298,7 @@ async def download(request: Request) -> Response:
     item = next((d for d in backend.downloads if d.name == name), None)
     if item is None:
         return error_page(request, 404, "Not found", f"no download named '{name}'")
-    path = backend.config.dist / item.name
+    path = backend.dist / item.name
     etag = f'"{item.sha256 or backend.build_id}"'
     headers = {"ETag": etag, "Last-Modified": backend.last_modified, "Cache-Control": "no-cache"}
     if _not_modified(request, etag, backend.last_modified):
@@ -359,6 +362,39 @@ def _text_error(status: int, message: str, headers: dict[str, str] | None = None
     return PlainTextResponse(message.rstrip() + "\n", status_code=status, headers=headers)
 
 
+async def _read_body(request: Request, limit: int) -> bytes | None:
+    """The request body, or None as soon as it is known to exceed ``limit`` bytes (by its
+    Content-Length, or while it streams in): a huge body is never held in memory."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+_BRACKETS = re.compile(r"[(){}\[\]]")
+
+
+def nesting_depth(query: str) -> int:
+    """Deepest bracket nesting of a query, outside strings, IRIs and comments (the query
+    parser recurses once per level: a query nested thousands deep could exhaust its stack)."""
+    masked = _COMMENT.sub("", _STRINGS.sub('""', query))
+    depth = deepest = 0
+    for m in _BRACKETS.finditer(masked):
+        if m.group() in "({[":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth = max(0, depth - 1)
+    return deepest
+
+
 async def sparql(request: Request) -> Response:
     backend = _backend(request)
     assert backend.pool is not None
@@ -370,9 +406,10 @@ async def sparql(request: Request) -> Response:
     fmt = qp.get("format")
     if request.method == "POST":
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        body = await request.body()
-        if len(body) > MAX_QUERY_BYTES:
-            return _text_error(413, "query too large")
+        body = await _read_body(request, MAX_QUERY_BYTES)
+        if body is None:
+            return _text_error(413, f"query too large (at most {MAX_QUERY_BYTES:,} bytes)",
+                               {"Connection": "close"})
         if ctype == "application/x-www-form-urlencoded":
             form = parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)
             queries += [v for k, v in form if k == "query"]
@@ -390,6 +427,10 @@ async def sparql(request: Request) -> Response:
                                     "application/x-www-form-urlencoded")
     elif updates:
         return _text_error(400, "SPARQL Update must be sent with POST")
+    for text in queries + updates:
+        if (depth := nesting_depth(text)) > MAX_NESTING:
+            return _text_error(400, f"query nested too deeply ({depth:,} levels of brackets; "
+                                    f"at most {MAX_NESTING})")
     if updates:
         return await _update(request, backend, queries, updates)
     if not queries:
@@ -620,6 +661,31 @@ def _concepts(backend: Backend) -> dict[str, list[str]]:
 
 
 # --------------------------------------------------------------------------- app
+async def reload(app: Starlette, grace: float | None = None) -> bool:
+    """Load ``--dist`` again (SIGHUP) without dropping a request: the new build is loaded
+    next to the old one, then swapped in; requests already running finish on the old one,
+    which is closed after the query timeout (plus a margin). On an error the old stays."""
+    lock: asyncio.Lock = app.state.reload_lock
+    async with lock:
+        old: Backend = app.state.backend
+        new = Backend(old.config)
+        try:
+            await new.start()
+        except Exception as e:  # noqa: BLE001 - keep serving the old build
+            new.close()
+            print(f"tripskg serve: reload failed, still serving {old.dist}: {e}", flush=True)
+            return False
+        app.state.backend = new
+        app.state.links = ServerLinks(new.base)
+        app.state.concepts = _concepts(new)
+        print(f"tripskg serve: reloaded {new.dist}", flush=True)
+    try:
+        await asyncio.sleep(old.config.timeout + 5 if grace is None else grace)
+    finally:
+        old.close()
+    return True
+
+
 def create_app(config: Config) -> Starlette:
     Backend.check_dist(config.dist)
     backend = Backend(config)
@@ -629,10 +695,13 @@ def create_app(config: Config) -> Starlette:
         await backend.start()
         app.state.links = ServerLinks(backend.base)
         app.state.concepts = _concepts(backend)
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(NotImplementedError, RuntimeError, AttributeError):
+            loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(reload(app)))
         try:
             yield
         finally:
-            backend.close()
+            app.state.backend.close()
 
     routes = [
         Route("/", home),
@@ -669,6 +738,7 @@ def create_app(config: Config) -> Starlette:
                                         500: server_error})
     app.state.backend = backend
     app.state.update_lock = asyncio.Lock()
+    app.state.reload_lock = asyncio.Lock()
     return app
 
 

@@ -94,6 +94,7 @@ class Backend:
     classes: list[ClassCount] = field(default_factory=list)
     downloads: list[Download] = field(default_factory=list)
     last_modified: str = ""
+    dist: Path = Path()  # the resolved build folder that was loaded
     build_id: str = ""
     search_db: sqlite3.Connection | None = None
     _members: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
@@ -107,8 +108,11 @@ class Backend:
                                hint="run 'tripskg build' first, or pass --dist DIR")
 
     def load(self) -> None:
-        """Blocking part of the start: copy the dump into an on-disk store, build caches."""
-        dist = self.config.dist
+        """Blocking part of the start: copy the dump into an on-disk store, build caches.
+
+        ``dist`` is resolved once (it is usually a symbolic link that ``tripskg build`` swaps):
+        downloads come from the build that was loaded until the server reloads (SIGHUP)."""
+        self.dist = dist = self.config.dist.resolve()
         self.check_dist(dist)
         build_json = dist / "build.json"
         if build_json.is_file():
@@ -154,7 +158,7 @@ class Backend:
 
     # ------------------------------------------------------------------ caches
     def _read_downloads(self) -> None:
-        dist = self.config.dist
+        dist = self.dist
         sums: dict[str, str] = {}
         sums_file = dist / "SHA256SUMS"
         if sums_file.is_file():
@@ -168,8 +172,8 @@ class Backend:
         downloads = []
         for name in sorted(sums):
             p = dist / name
-            if "/" in name or not p.is_file():
-                continue
+            if "/" in name or p.is_symlink() or not p.is_file():
+                continue  # never a file outside dist/ (a symbolic link listed in SHA256SUMS)
             suffix = p.suffix
             downloads.append(Download(name, p.stat().st_size, sums[name],
                                       DUMP_MEDIA_TYPES.get(suffix, "application/octet-stream")))

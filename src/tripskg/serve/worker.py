@@ -197,41 +197,102 @@ def _exchange(conn: Connection, job: object, timeout: float) -> Answer | None:
     return answer
 
 
-class WorkerPool:
-    """A fixed number of query worker processes; one query at a time per worker."""
+STUCK_AFTER = 0.5  # seconds every regular worker must have been busy before a spare helps
 
-    def __init__(self, store_path: str, size: int = 2) -> None:
+
+class WorkerPool:
+    """A fixed number of query worker processes; one query at a time per worker.
+
+    Besides the ``size`` regular workers there are ``spare`` workers that only take a query
+    while every regular worker has been busy for ``STUCK_AFTER`` seconds (long queries hold
+    them all), and only for ``spare_seconds``: a query that needs longer there is stopped
+    (503, busy) and the spare is replaced. So while long queries hold every regular worker,
+    cheap queries are still answered within a second; a burst of short queries just queues.
+    """
+
+    def __init__(self, store_path: str, size: int = 2, spare: int = 1,
+                 spare_seconds: float = 1.0) -> None:
         self.store_path = store_path
         self.size = max(1, size)
+        self.spare = max(0, spare)
+        self.spare_seconds = spare_seconds
         self.ctx = mp.get_context("spawn")
         self.idle: asyncio.Queue[Worker] = asyncio.Queue()
+        self.idle_spare: asyncio.Queue[Worker] = asyncio.Queue()
         self.workers: set[Worker] = set()
         self.killed = 0
 
+    def _queue(self, w: Worker) -> asyncio.Queue[Worker]:
+        return self.idle_spare if getattr(w, "spare", False) else self.idle
+
     async def start(self) -> None:
-        workers = [Worker(self.ctx, self.store_path) for _ in range(self.size)]
-        for w in workers:
+        workers = [Worker(self.ctx, self.store_path) for _ in range(self.size + self.spare)]
+        for i, w in enumerate(workers):
+            w.spare = i >= self.size  # type: ignore[attr-defined]
             ok = await asyncio.to_thread(w.wait_ready)
             if not ok:
                 raise RuntimeError("a query worker failed to start")
             self.workers.add(w)
-            self.idle.put_nowait(w)
+            self._queue(w).put_nowait(w)
 
     async def _replace(self, old: Worker) -> None:
         self.workers.discard(old)
         await asyncio.to_thread(old.kill)
         new = Worker(self.ctx, self.store_path)
+        new.spare = getattr(old, "spare", False)  # type: ignore[attr-defined]
         if await asyncio.to_thread(new.wait_ready):
             self.workers.add(new)
-            self.idle.put_nowait(new)
+            self._queue(new).put_nowait(new)
+
+    def _stuck(self) -> bool:
+        """Every regular worker has been on its current query for ``STUCK_AFTER`` seconds
+        (long queries hold them all, not just a burst of short ones), or is being replaced."""
+        now = time.monotonic()
+        since = [getattr(w, "busy_since", None) for w in self.workers
+                 if not getattr(w, "spare", False)]
+        return all(t is not None and now - t >= STUCK_AFTER for t in since)
+
+    async def _take(self, timeout: float) -> Worker:
+        """A free regular worker; a spare only while long queries hold every regular worker;
+        else wait in line (first come, first served; at most ``timeout`` seconds, then
+        :class:`Busy`)."""
+        with contextlib.suppress(asyncio.QueueEmpty):
+            return self.idle.get_nowait()
+        deadline = time.monotonic() + timeout
+        getter = asyncio.ensure_future(self.idle.get())  # keeps this request's place in line
+        try:
+            while True:
+                if self._stuck():
+                    with contextlib.suppress(asyncio.QueueEmpty):
+                        spare = self.idle_spare.get_nowait()
+                        self._drop(getter)
+                        return spare
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self._drop(getter)
+                    raise Busy()
+                done, _ = await asyncio.wait({getter}, timeout=min(left, 0.1))
+                if done:
+                    return getter.result()
+        except asyncio.CancelledError:
+            self._drop(getter)
+            raise
+
+    def _drop(self, getter: asyncio.Future[Worker]) -> None:
+        """Leave the line: cancel the wait, or give back a worker it got meanwhile."""
+        if not getter.done():
+            getter.cancel()
+        elif not getter.cancelled() and getter.exception() is None:
+            self.idle.put_nowait(getter.result())
 
     async def run(self, job: SparqlJob | SelectJob, timeout: float) -> Answer:
         deadline = time.monotonic() + timeout
-        try:
-            worker = await asyncio.wait_for(self.idle.get(), timeout)
-        except TimeoutError:
-            raise Busy() from None
+        worker = await self._take(timeout)
+        spare = getattr(worker, "spare", False)
         remaining = max(0.05, deadline - time.monotonic())
+        if spare:
+            remaining = min(remaining, self.spare_seconds)
+        worker.busy_since = time.monotonic()  # type: ignore[attr-defined]
         try:
             answer = await asyncio.to_thread(_exchange, worker.conn, job, remaining)
         except (EOFError, OSError, BrokenPipeError) as e:
@@ -240,15 +301,18 @@ class WorkerPool:
         if answer is None:
             self.killed += 1
             asyncio.get_running_loop().create_task(self._replace(worker))
+            if spare and remaining < deadline - time.monotonic():
+                raise Busy()  # long query while every regular worker was busy
             raise Timeout()
-        self.idle.put_nowait(worker)
+        worker.busy_since = None  # type: ignore[attr-defined]
+        self._queue(worker).put_nowait(worker)
         return answer
 
     async def drain(self) -> list[Worker]:
         """Take every worker out of service (waiting for running queries)."""
         taken = []
-        for _ in range(len(self.workers)):
-            taken.append(await self.idle.get())
+        for w in list(self.workers):
+            taken.append(await self._queue(w).get())
         return taken
 
     async def restart(self) -> None:

@@ -37,3 +37,13 @@ if __name__ == "__main__":
     docx_table("unknown-country-docx.docx", [["1", "Workshop", "12/03/2025", "", "Kyrgyztan"]])
     with open("not-a-workbook.xlsx", "wb") as fh:
         fh.write(b"this is not a zip file")
+    xlsx("impossible-date-xlsx.xlsx", [[1, "Workshop", "31/02/2025", None, "Kenya"]])
+    docx_table("formula-cell-docx.docx", [["1", "=cmd|' /C calc'!A0", "2025", "", "Kenya"]])
+    # truncated copies (a download cut short): the first half of a valid file
+    xlsx("truncated-xlsx.xlsx", [[1, "Workshop", "2025-03-12", None, "Kenya"]])
+    docx_table("truncated-docx.docx", [["1", "Workshop", "12/03/2025", "", "Kenya"]])
+    for name in ("truncated-xlsx.xlsx", "truncated-docx.docx"):
+        with open(name, "rb") as fh:
+            data = fh.read()
+        with open(name, "wb") as fh:
+            fh.write(data[: len(data) // 2])
