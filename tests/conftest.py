@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +25,15 @@ MINIMAL_NOTE = (
     "1.  The Annex lists activities undertaken in the period from January 2025 to "
     "December 2025.\n"
 )
+
+
+def tree_digest(folder: Path) -> str:
+    """One hash over the names and contents of every file below ``folder``."""
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            h.update(p.relative_to(folder).as_posix().encode() + p.read_bytes())
+    return h.hexdigest()
 
 
 def make_data(root: Path, notes: dict[str, str] | None = None,

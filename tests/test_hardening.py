@@ -38,7 +38,7 @@ from tripskg.ingest.text import CONTROL
 from tripskg.queries import MARKER, PARAM_TYPES, Param, SavedQuery, bind
 from tripskg.reference import load_reference
 
-from .conftest import MINIMAL_NOTE, ROOT, make_data, run_cli
+from .conftest import MINIMAL_NOTE, ROOT, make_data, run_cli, tree_digest
 
 BASE = "https://w3id.org/tripskg/id/"
 DCT_TITLE = "http://purl.org/dc/terms/title"
@@ -49,14 +49,6 @@ def fuzz(examples: int, deadline: int | None = 2000) -> settings:
     """Hypothesis settings with a per-case deadline (ms): a hang is a failure."""
     return settings(max_examples=examples, deadline=deadline, suppress_health_check=[
         HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-
-
-def tree_digest(folder: Path) -> str:
-    h = hashlib.sha256()
-    for p in sorted(folder.rglob("*")):
-        if p.is_file():
-            h.update(p.relative_to(folder).as_posix().encode() + p.read_bytes())
-    return h.hexdigest()
 
 
 def build_errors(root: Path) -> tuple[int, list[str]]:

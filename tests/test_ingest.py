@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from tripskg.errors import ErrorGroup, InputError, TripsKGError
 from tripskg.ingest.annex import read_annex
 from tripskg.reference import load_reference
 
-from .conftest import MINIMAL_NOTE, TESTS, make_data, run_cli
+from .conftest import MINIMAL_NOTE, TESTS, make_data, run_cli, tree_digest
 
 BAD = TESTS / "data" / "bad"
 BASE = "https://w3id.org/tripskg/id/"
@@ -28,14 +27,6 @@ def case_input(name: str) -> Path:
     found = [p for p in BAD.glob(f"{name}.*") if p.suffix not in (".expected", ".py")]
     assert len(found) == 1, f"{name}: expected one input file, found {found}"
     return found[0]
-
-
-def tree_digest(folder: Path) -> str:
-    h = hashlib.sha256()
-    for p in sorted(folder.rglob("*")):
-        if p.is_file():
-            h.update(p.relative_to(folder).as_posix().encode() + p.read_bytes())
-    return h.hexdigest()
 
 
 @pytest.mark.parametrize("name", bad_cases())
