@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .buildcache import PartCache
 from .errors import ErrorGroup, InputError, Location, TripsKGError, Warning_
-from .graph import ontology_quads, reference_quads, report_quads
+from .graph import GraphLines, ontology_quads, reference_quads, report_quads
 from .ingest.annex import READERS, read_annex
 from .ingest.covernote import parse_cover_note
 from .ingest.dates import PartialDate, parse_date
@@ -19,6 +20,7 @@ from .model import DATA_KINDS, Activity, Fact, Report
 from .reference import Reference, load_reference, read_csv
 from .validate import Result, validate_store
 from .vocab import DEFAULT_BASE
+from .workers import can_fork, cpu_jobs, env_jobs, fork_pool
 
 Progress = Callable[[str], None]
 
@@ -37,12 +39,14 @@ class BuildResult:
     store: ox.Store
     iris: IRIs
     reports: list[Report]
-    activities: list[Activity]
+    n_activities: int
     warnings: list[Warning_] = field(default_factory=list)
     results: list[Result] = field(default_factory=list)
     validation_report: bytes = b""
     locations: dict[str, str] = field(default_factory=dict)
     inputs: list[Path] = field(default_factory=list)
+    graphs: list[GraphLines] = field(default_factory=list)  # sorted lines of the data graphs
+    validated: bool = False  # results and validation_report are set
 
     @property
     def violations(self) -> list[Result]:
@@ -144,47 +148,6 @@ def apply_register(report: Report, loc: Location, row: dict[str, str], ref: Refe
                 setattr(report, field_name, Fact((start, end), "register"))
 
 
-def read_sources(
-    data_dir: Path, ref: Reference, progress: Progress | None = None
-) -> tuple[list[Report], list[Activity], list[Warning_], list[Path]]:
-    """Parse every source of the data folder, collecting all errors before raising."""
-    sources, errors = discover(data_dir)
-    reports: list[Report] = []
-    activities: list[Activity] = []
-    warnings: list[Warning_] = []
-    inputs: list[Path] = []
-    disp = lambda p: display_path(p, data_dir)  # noqa: E731
-    register = data_dir / REGISTER
-    if register.is_file():
-        inputs.append(register)
-    for src in sources:
-        try:
-            report = _read_report(src, ref, warnings, disp)
-            if src.note:
-                inputs.append(src.note)
-            if src.annex is not None:
-                inputs.append(src.annex)
-                acts, warns = read_annex(
-                    src.annex, src.key, disp(src.annex), ref, src.data_kind,
-                    default_source=report.source_url,
-                )
-                activities.extend(acts)
-                warnings.extend(warns)
-        except ErrorGroup as g:
-            errors.extend(g.errors)
-            continue
-        except TripsKGError as e:
-            errors.append(e)
-            continue
-        report.label = report_label(report, ref)
-        reports.append(report)
-        if progress:
-            progress(f"read {src.key}")
-    if errors:
-        raise ErrorGroup(errors)
-    return reports, activities, warnings, inputs
-
-
 def report_label(report: Report, ref: Reference) -> str:
     """The report's title, or (register entries without one) reporter and symbol or key."""
     if report.title:
@@ -227,47 +190,179 @@ def _filled(report: Report, w: Warning_) -> bool:
     return False
 
 
-def locations_of(reports: list[Report], activities: list[Activity], ref: Reference,
-                 iris: IRIs) -> dict[str, str]:
-    locs: dict[str, str] = {}
-    for default_iri, e in ref.entities.items():
-        if e.location:
-            locs[ref.rebase(default_iri)] = str(e.location)
-    for r in reports:
-        locs[iris.report(r.key)] = str(r.location)
-        for p in r.paragraphs:
-            locs[iris.paragraph(r.key, p.key)] = f"{p.location} ¶{p.number or p.key}"
+def part_locations(report: Report, activities: list[Activity], iris: IRIs) -> dict[str, str]:
+    """Source location of each IRI a report mints (for messages about its nodes)."""
+    locs = {iris.report(report.key): str(report.location)}
+    for p in report.paragraphs:
+        locs[iris.paragraph(report.key, p.key)] = f"{p.location} ¶{p.number or p.key}"
     for a in activities:
         locs[iris.activity(a.report_key, a.id)] = str(a.location)
     return locs
 
 
+def reference_locations(ref: Reference) -> dict[str, str]:
+    return {ref.rebase(default_iri): str(e.location)
+            for default_iri, e in ref.entities.items() if e.location}
+
+
+@dataclass
+class Part:
+    """One report read and turned into its named graph: the unit of parallel work and of the
+    build cache (:mod:`tripskg.buildcache`)."""
+
+    key: str
+    report: Report | None = None
+    n_activities: int = 0
+    graph: GraphLines | None = None
+    warnings: list[Warning_] = field(default_factory=list)
+    locations: dict[str, str] = field(default_factory=dict)
+    inputs: list[Path] = field(default_factory=list)
+    errors: list[TripsKGError] = field(default_factory=list)
+
+
+def read_part(src: Source, data_dir: Path, ref: Reference, iris: IRIs) -> Part:
+    """Read one report (cover note, annex, register row) and write its named graph."""
+    disp = lambda p: display_path(p, data_dir)  # noqa: E731
+    part = Part(src.key, inputs=[p for p in (src.note, src.annex) if p is not None])
+    activities: list[Activity] = []
+    try:
+        report = _read_report(src, ref, part.warnings, disp)
+        if src.annex is not None:
+            activities, warns = read_annex(
+                src.annex, src.key, disp(src.annex), ref, src.data_kind,
+                default_source=report.source_url,
+            )
+            part.warnings.extend(warns)
+    except ErrorGroup as g:
+        part.errors = list(g.errors)
+        return part
+    except TripsKGError as e:
+        part.errors = [e]
+        return part
+    report.label = report_label(report, ref)
+    part.report = report
+    part.n_activities = len(activities)
+    part.graph = report_quads(report, activities, iris)
+    part.locations = part_locations(report, activities, iris)
+    return part
+
+
+# state of the worker processes (inherited through fork, never pickled)
+_WORKER: tuple[Path, Reference, IRIs] | None = None
+
+
+def _work(src: Source) -> Part:
+    assert _WORKER is not None
+    return read_part(src, *_WORKER)
+
+
+PARALLEL_MIN_BYTES = 4 << 20  # below ~4 MB of annexes, worker start-up costs more than it saves
+
+
+def jobs_for(sources: list[Source]) -> int:
+    """Worker processes for reading reports: ``TRIPSKG_JOBS`` or one per CPU on large inputs."""
+    if (n := env_jobs()) is not None:
+        return n
+    size = sum(s.annex.stat().st_size for s in sources if s.annex is not None)
+    return 1 if size < PARALLEL_MIN_BYTES else cpu_jobs()
+
+
+def read_parts(sources: list[Source], data_dir: Path, ref: Reference, iris: IRIs,
+               progress: Progress | None = None, cache: PartCache | None = None,
+               on_part: Callable[[Part], None] | None = None) -> list[Part]:
+    """Read every source (from the cache when its inputs are unchanged), in worker processes
+    on large inputs; the parts come back in source order. ``on_part`` is called with each part
+    as soon as it is there (the build loads it into the store while the next are read)."""
+    global _WORKER
+    parts: dict[str, Part] = {}
+    todo: list[Source] = []
+    for src in sources:
+        cached = cache.get(src) if cache else None
+        if cached is not None:
+            parts[src.key] = cached
+            if on_part:
+                on_part(cached)
+        else:
+            todo.append(src)
+    if cache and progress and parts:
+        progress(f"{len(parts)} of {len(sources)} reports unchanged (from the build cache)")
+
+    def done(part: Part, src: Source) -> None:
+        parts[part.key] = part
+        if cache and not part.errors:
+            cache.put(src, part)
+        if on_part:
+            on_part(part)
+        if progress:
+            progress(f"read {part.key}")
+
+    jobs = min(jobs_for(todo), len(todo))
+    if jobs > 1 and can_fork():
+        _WORKER = (data_dir, ref, iris)
+        try:
+            with fork_pool(jobs) as pool:
+                for src, part in zip(todo, pool.imap(_work, todo), strict=True):
+                    done(part, src)
+        finally:
+            _WORKER = None
+    else:
+        for src in todo:
+            done(read_part(src, data_dir, ref, iris), src)
+    return [parts[s.key] for s in sources]
+
+
 def build_graph(
-    data_dir: Path, base: str = DEFAULT_BASE, progress: Progress | None = None
+    data_dir: Path, base: str = DEFAULT_BASE, progress: Progress | None = None,
+    cache_dir: Path | None = None,
 ) -> BuildResult:
-    """Read the sources and build the store (not yet validated)."""
+    """Read the sources and build the store (not yet validated).
+
+    ``cache_dir``: keep each report's parsed records and named graph there, keyed by the
+    checksum of its inputs, the reference data and the tripskg code, and reuse them on the
+    next build (see :mod:`tripskg.buildcache`).
+    """
     iris = IRIs(base)
     ref = load_reference(iris.base)
-    reports, activities, warnings, inputs = read_sources(data_dir, ref, progress)
+    sources, errors = discover(data_dir)
+    cache = PartCache(cache_dir, data_dir, iris) if cache_dir is not None else None
     store = ox.Store()
     store.extend(ontology_quads(iris))
-    store.extend(reference_quads(ref))
-    by_report: dict[str, list[Activity]] = {}
-    for a in activities:
-        by_report.setdefault(a.report_key, []).append(a)
-    for r in reports:
-        store.extend(report_quads(r, by_report.get(r.key, []), iris))
-    return BuildResult(store, iris, reports, activities, warnings,
-                       locations=locations_of(reports, activities, ref, iris), inputs=inputs)
+    graphs = [reference_quads(ref)]
+    graphs[0].load_into(store)
+
+    def load(part: Part) -> None:
+        if part.graph is not None and not errors:
+            part.graph.load_into(store)
+            graphs.append(part.graph)
+
+    parts = read_parts(sources, data_dir, ref, iris, progress, cache, load)
+    for part in parts:
+        errors.extend(part.errors)
+    if errors:
+        raise ErrorGroup(errors)
+    inputs = [data_dir / REGISTER] if (data_dir / REGISTER).is_file() else []
+    warnings: list[Warning_] = []
+    locations = reference_locations(ref)
+    for part in parts:
+        inputs.extend(part.inputs)
+        warnings.extend(part.warnings)
+        locations.update(part.locations)
+    if cache is not None:
+        cache.prune()
+    reports = [p.report for p in parts if p.report is not None]
+    return BuildResult(store, iris, reports, sum(p.n_activities for p in parts), warnings,
+                       locations=locations, inputs=inputs, graphs=graphs)
 
 
 def build_and_validate(
-    data_dir: Path, base: str = DEFAULT_BASE, progress: Progress | None = None
+    data_dir: Path, base: str = DEFAULT_BASE, progress: Progress | None = None,
+    cache_dir: Path | None = None,
 ) -> BuildResult:
-    result = build_graph(data_dir, base, progress)
+    result = build_graph(data_dir, base, progress, cache_dir)
     if progress:
         progress("validating with SHACL")
     result.results, result.validation_report = validate_store(
         result.store, result.iris.base, result.locations, progress
     )
+    result.validated = True
     return result

@@ -14,7 +14,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from .errors import ErrorGroup, TripsKGError
+from .errors import ErrorGroup, TripsKGError, ValidationFailed
 from .vocab import DEFAULT_BASE
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -65,15 +65,17 @@ def _data_option(f):  # type: ignore[no-untyped-def]
                         help="Data folder (documents/, annex/, reports.csv). [default: data/]")(f)
 
 
-def _run_build(state: State, data_dir: Path | None, base: str):  # type: ignore[no-untyped-def]
-    from .build import build_and_validate
+def _run_build(state: State, data_dir: Path | None, base: str,  # type: ignore[no-untyped-def]
+               validate: bool = True, cache_dir: Path | None = None):
+    from .build import build_and_validate, build_graph
     from .resources import default_data_dir
 
     data = data_dir or (Path("data") if Path("data").is_dir() else default_data_dir())
     if not data.is_dir():
         _fail([TripsKGError(f"data folder '{data}' does not exist")], EXIT_USAGE)
     try:
-        result = build_and_validate(data, base, state.progress)
+        run = build_and_validate if validate else build_graph
+        result = run(data, base, state.progress, cache_dir)
     except ErrorGroup as g:
         _fail(g.errors)
     except TripsKGError as e:
@@ -102,24 +104,44 @@ def _print_results(state: State, result) -> None:  # type: ignore[no-untyped-def
                    "[default: <base>download/]")
 @click.option("--no-site", is_flag=True,
               help="Skip the static linked-data site (dist/site/).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Worker processes (default: one per CPU, up to 4, on large inputs; 1 on "
+                   "small ones). Also TRIPSKG_JOBS.")
+@click.option("--no-cache", is_flag=True,
+              help="Read every report again instead of reusing unchanged ones from "
+                   "OUT.cache/ (the build cache; the output is the same either way).")
 @click.pass_obj
 def build(state: State, data_dir: Path | None, base: str, out_dir: Path,
-          sparql_endpoint: str | None, download_base: str | None, no_site: bool) -> None:
+          sparql_endpoint: str | None, download_base: str | None, no_site: bool,
+          jobs: int | None, no_cache: bool) -> None:
     """Build, validate and publish the graph into OUT (atomically)."""
+    from .workers import jobs_setting
+
+    with jobs_setting(jobs):
+        _build(state, data_dir, base, out_dir, sparql_endpoint, download_base, no_site, no_cache)
+
+
+def _build(state: State, data_dir: Path | None, base: str, out_dir: Path,
+           sparql_endpoint: str | None, download_base: str | None, no_site: bool,
+           no_cache: bool) -> None:
     from .publish import atomic_output, publish
 
-    result = _run_build(state, data_dir, base)
-    _print_results(state, result)
-    if result.violations:
-        n = len(result.violations)
-        err.print(f"{n} SHACL violation{'s' if n != 1 else ''}; {out_dir} was left untouched")
-        sys.exit(EXIT_DATA)
+    cache_dir = None if no_cache else out_dir.with_name(out_dir.name + ".cache")
+    # SHACL validation runs while the dumps are written (publish); nothing replaces out_dir
+    # unless the graph conforms
+    result = _run_build(state, data_dir, base, validate=False, cache_dir=cache_dir)
     try:
         with atomic_output(out_dir) as work:
             record = publish(result, work, state.progress, sparql_endpoint=sparql_endpoint,
                              download_base=download_base, site=not no_site)
+    except ValidationFailed:
+        _print_results(state, result)
+        n = len(result.violations)
+        err.print(f"{n} SHACL violation{'s' if n != 1 else ''}; {out_dir} was left untouched")
+        sys.exit(EXIT_DATA)
     except TripsKGError as e:
         _fail([e])
+    _print_results(state, result)
     counts = record["counts"]
     assert isinstance(counts, dict)
     state.info(
@@ -138,7 +160,7 @@ def validate(state: State, data_dir: Path | None, base: str) -> None:
     _print_results(state, result)
     n = len(result.violations)
     warnings = sum(1 for r in result.results if r.severity == "Warning")
-    state.info(f"{len(result.reports)} reports, {len(result.activities)} activities: "
+    state.info(f"{len(result.reports)} reports, {result.n_activities} activities: "
                f"{n} violations, {warnings} warnings")
     sys.exit(EXIT_DATA if n else 0)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -14,78 +16,140 @@ from .reference import Entity, Membership, Reference
 from .resources import ontology_dir, vocab_files
 from .vocab import DCT, DEFAULT_BASE, FOAF, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, TIME, XSD
 
-Term = ox.NamedNode | ox.Literal
+# Terms are strings in their N-Triples form: ``<iri>`` or a literal ``"…"``/``"…"@en``/
+# ``"…"^^<dt>``. The graph is assembled as N-Quads text and loaded into the store by
+# Oxigraph's parser in one call per report: no Python object per quad (a pyoxigraph ``Quad``
+# per triple cost ~10 µs, most of the build at 100k activities). Every term is written by
+# pyoxigraph itself (``str(NamedNode(…))``/``str(Literal(…))``), which validates IRIs and
+# language tags and escapes literals, so data can never break out of its term.
+Term = str
+
+_NODES: dict[str, str] = {}
+_LANGS: dict[str, str] = {}
+_DATATYPES: dict[str, str] = {}
+_PLAIN = re.compile(r'^[^"\\\x00-\x1f\x7f]*$')
 
 
-_NODES: dict[str, ox.NamedNode] = {}
-
-
-def N(iri: str) -> ox.NamedNode:  # noqa: N802 - conventional short name
-    """A NamedNode, shared for IRIs that repeat (predicates, classes, concepts)."""
+def N(iri: str) -> str:  # noqa: N802 - conventional short name
+    """An IRI as an N-Triples term; ValueError if it is not a valid IRI."""
     node = _NODES.get(iri)
     if node is None:
-        node = ox.NamedNode(iri)
-        if len(_NODES) < 100_000:
+        node = str(ox.NamedNode(iri))
+        if len(_NODES) < 200_000:
             _NODES[iri] = node
     return node
 
 
-def lit(value: str, lang: str | None = None, datatype: str | None = None) -> ox.Literal:
+def lit(value: str, lang: str | None = None, datatype: str | None = None) -> str:
+    """A literal as an N-Triples term (escaped by pyoxigraph unless it needs no escaping)."""
     if lang:
-        return ox.Literal(value, language=lang)
-    if datatype:
-        return ox.Literal(value, datatype=ox.NamedNode(datatype))
-    return ox.Literal(value)
+        tag = _LANGS.get(lang)
+        if tag is None:
+            tag = _LANGS[lang] = str(ox.Literal("", language=lang))[2:]  # validates, lower-cases
+        if _PLAIN.match(value):
+            return f'"{value}"{tag}'
+        return str(ox.Literal(value, language=lang))
+    if datatype and datatype != XSD + "string":
+        dt = _DATATYPES.get(datatype)
+        if dt is None:
+            dt = _DATATYPES[datatype] = "^^" + N(datatype)
+        if _PLAIN.match(value):
+            return f'"{value}"{dt}'
+        return str(ox.Literal(value, datatype=ox.NamedNode(datatype)))
+    if _PLAIN.match(value):
+        return f'"{value}"'
+    return str(ox.Literal(value))
 
 
-def date_lit(d: PartialDate) -> ox.Literal:
+def is_literal(term: str) -> bool:
+    return term.startswith('"')
+
+
+def date_lit(d: PartialDate) -> str:
     return lit(d.lexical(), datatype=d.datatype)
 
 
-def day_lit(d: PartialDate, last: bool = False) -> ox.Literal:
+def day_lit(d: PartialDate, last: bool = False) -> str:
     return lit((d.last_day() if last else d.first_day()).isoformat(), datatype=XSD + "date")
 
 
-def int_lit(n: int) -> ox.Literal:
+def int_lit(n: int) -> str:
     return lit(str(n), datatype=XSD + "integer")
 
 
-def bool_lit(b: bool) -> ox.Literal:
+def bool_lit(b: bool) -> str:
     return lit("true" if b else "false", datatype=XSD + "boolean")
 
 
-def uri_or_lit(value: str) -> Term:
-    return N(value) if value.startswith(("http://", "https://")) else lit(value)
+def uri_or_lit(value: str) -> str:
+    """A URL as an IRI (a value that only looks like one, with spaces etc., stays a literal)."""
+    if value.startswith(("http://", "https://")):
+        try:
+            N(value)
+            return value
+        except ValueError:
+            pass
+    return lit(value)
 
 
 class Quads:
-    """Collects quads for one named graph."""
+    """Collects the triples of one named graph as N-Triples lines.
+
+    ``add(s, p, o)``: ``s`` and ``p`` are IRIs (plain strings); ``o`` is an IRI or a literal
+    term made by :func:`lit` and friends (an N-Triples literal always starts with ``"``, an
+    IRI never does).
+    """
 
     def __init__(self, graph: str) -> None:
-        self.graph = N(graph)
-        self.items: list[ox.Quad] = []
+        self.graph = graph
+        N(graph)  # validate
+        self.lines: list[str] = []
 
-    def add(self, s: str, p: str, o: Term | str) -> None:
-        obj = N(o) if isinstance(o, str) else o
-        self.items.append(ox.Quad(N(s), N(p), obj, self.graph))
+    def add(self, s: str, p: str, o: str) -> None:
+        obj = o if o[:1] == '"' else N(o)
+        self.lines.append(f"{N(s)} {N(p)} {obj} .\n")
 
     def labels(self, s: str, labels: dict[str, str], pref: str = SKOS + "prefLabel") -> None:
         for lang, text in sorted(labels.items()):
             self.add(s, pref, lit(text, lang))
             self.add(s, RDFS + "label", lit(text, lang))
 
+    def graph_lines(self) -> GraphLines:
+        return GraphLines.of(self.graph, self.lines)
+
+
+@dataclass
+class GraphLines:
+    """A named graph as sorted, distinct N-Triples lines (UTF-8), the form the dumps are cut
+    from. Lines compare in code point order, the order of sorting terms by their N-Triples
+    text (see ``publish.dumps.SortedDump``)."""
+
+    graph: str
+    ntriples: bytes
+
+    @classmethod
+    def of(cls, graph: str, lines: Iterable[str]) -> GraphLines:
+        return cls(graph, "".join(sorted(set(lines))).encode("utf-8"))
+
+    def lines(self) -> list[bytes]:
+        return self.ntriples.splitlines(keepends=True)
+
+    def load_into(self, store: ox.Store) -> None:
+        store.load(self.ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(self.graph))
+
 
 # --------------------------------------------------------------------------- static files
-def rebase_term(term: ox.NamedNode | ox.BlankNode | ox.Literal, base: str) -> Term | ox.BlankNode:
+def rebase_term(term: ox.NamedNode | ox.BlankNode | ox.Literal, base: str
+                ) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     if base != DEFAULT_BASE and isinstance(term, ox.NamedNode) and term.value.startswith(
         DEFAULT_BASE
     ):
-        return N(base + term.value[len(DEFAULT_BASE):])
+        return ox.NamedNode(base + term.value[len(DEFAULT_BASE):])
     return term
 
 
 def turtle_file_quads(path: Path, graph: str, base: str) -> Iterator[ox.Quad]:
-    g = N(graph)
+    g = ox.NamedNode(graph)
     with path.open("rb") as fh:
         for t in ox.parse(fh, ox.RdfFormat.TURTLE, base_iri=DEFAULT_BASE):
             yield ox.Quad(
@@ -113,7 +177,8 @@ ENTITY_CLASS = {
 }
 
 
-def reference_quads(ref: Reference) -> list[ox.Quad]:
+def reference_quads(ref: Reference) -> GraphLines:
+    """The reference graph."""
     iris = ref.iris
     q = Quads(iris.graph("reference"))
     for default_iri, e in sorted(ref.entities.items()):
@@ -121,7 +186,7 @@ def reference_quads(ref: Reference) -> list[ox.Quad]:
         _entity(q, s, e, ref)
     for m in ref.memberships:
         _membership(q, m, ref)
-    return q.items
+    return q.graph_lines()
 
 
 def _source(q: Quads, s: str, cell: str | None) -> None:
@@ -221,7 +286,8 @@ FACT_PROPERTIES = {
 }
 
 
-def report_quads(report: Report, activities: Iterable[Activity], iris: IRIs) -> list[ox.Quad]:
+def report_quads(report: Report, activities: Iterable[Activity], iris: IRIs) -> GraphLines:
+    """The report's named graph."""
     q = Quads(report_graph_iri(iris, report))
     tkg = iris.tkg
     r = iris.report(report.key)
@@ -277,10 +343,10 @@ def report_quads(report: Report, activities: Iterable[Activity], iris: IRIs) -> 
             q.add(st, PROV + "wasDerivedFrom", r)
     for act in activities:
         _activity(q, act, r, iris)
-    return q.items
+    return q.graph_lines()
 
 
-def _fact_object(q: Quads, report: Report, field: str, fact: Fact, iris: IRIs) -> Term | str:
+def _fact_object(q: Quads, report: Report, field: str, fact: Fact, iris: IRIs) -> Term:
     tkg = iris.tkg
     if field == "reporter":
         return str(fact.value)

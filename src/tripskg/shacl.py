@@ -216,6 +216,9 @@ class _Check:
     path: str | None
     component: str
     focus_filter: bool = False  # results must be intersected with the focus nodes
+    # merged checks (one scan of the focus nodes and their values for several components):
+    flags: tuple[tuple[str, str], ...] = ()  # (component, ?var true when it is not met)
+    counts: tuple[tuple[str, int], ...] = ()  # (minCount|maxCount, bound), ?n the count
 
 
 @dataclass
@@ -313,15 +316,11 @@ class Validator:
             self.checks.append((focus, _Check(q, severity, message, shape_iri, label,
                                               component)))
 
+        values: list[tuple[str, str]] = []  # value-level components: (name, condition)
+        counts: list[tuple[str, int]] = []
         for name, obj in self._components(prop):
-            if name == "minCount":
-                add(f"SELECT ?this WHERE {{ {{ SELECT ?this (COUNT(DISTINCT ?v) AS ?n) WHERE "
-                    f"{{ {focus} OPTIONAL {{ ?this {path} ?v }} }} GROUP BY ?this }} "
-                    f"FILTER(?n < {int(obj)}) }}", name)
-            elif name == "maxCount":
-                add(f"SELECT ?this WHERE {{ {{ SELECT ?this (COUNT(DISTINCT ?v) AS ?n) WHERE "
-                    f"{{ {focus} ?this {path} ?v }} GROUP BY ?this }} "
-                    f"FILTER(?n > {int(obj)}) }}", name)
+            if name in ("minCount", "maxCount"):
+                counts.append((name, int(obj)))
             elif name == "uniqueLang":
                 if obj == Literal(True):
                     add(f"SELECT DISTINCT ?this WHERE {{ {{ SELECT ?this ?lang "
@@ -364,9 +363,30 @@ class Validator:
             elif name == "property":
                 raise TripsKGError("nested sh:property inside a property shape is not supported")
             else:  # value-level constraint
-                cond = g._condition_part(prop, name, obj, "?value")
-                add(f"SELECT DISTINCT ?this ?value WHERE {{ {focus} ?this {path} ?value "
-                    f"FILTER(!{cond}) }}", name)
+                values.append((name, g._condition_part(prop, name, obj, "?value")))
+        # one query per property shape for its value-level components, and one for its
+        # cardinality: each scans the focus nodes once (as many scans as components before).
+        # A condition that raises an error leaves its flag unbound, i.e. met, as a FILTER
+        # would have treated it.
+        if values:
+            flags = tuple((name, f"?_f{i}") for i, (name, _) in enumerate(values))
+            binds = " ".join(f"BIND(!{cond} AS {var})"
+                             for (_, cond), (_, var) in zip(values, flags, strict=True))
+            any_flag = " || ".join(var for _, var in flags)
+            self.checks.append((focus, _Check(
+                f"SELECT DISTINCT ?this ?value {' '.join(v for _, v in flags)} WHERE {{ "
+                f"{focus} ?this {path} ?value {binds} FILTER({any_flag}) }}",
+                severity, message, shape_iri, label, values[0][0], flags=flags)))
+        if counts:
+            bounds = dict(counts)
+            optional = "minCount" in bounds and bounds["minCount"] > 0
+            values_of = f"OPTIONAL {{ ?this {path} ?v }}" if optional else f"?this {path} ?v"
+            test = " || ".join(f"?n {'<' if name == 'minCount' else '>'} {n}"
+                               for name, n in counts)
+            self.checks.append((focus, _Check(
+                f"SELECT ?this ?n WHERE {{ {{ SELECT ?this (COUNT(DISTINCT ?v) AS ?n) WHERE "
+                f"{{ {focus} {values_of} }} GROUP BY ?this }} FILTER({test}) }}",
+                severity, message, shape_iri, label, counts[0][0], counts=tuple(counts))))
 
     def _compile_sparql(self, shape: rdflib.term.Node, constraint: rdflib.term.Node,
                         focus: str, path: str | None, severity: str,
@@ -438,12 +458,29 @@ class Validator:
                 if this is None or (allowed is not None and this not in allowed):
                     continue
                 value = sol["value"] if "value" in variables else None
-                results.append(ShaclResult(
-                    this, check.path, value, check.severity,
-                    _fill(check.message, this, value) or _default_message(check),
-                    check.shape, check.component,
-                ))
+                for component in _failed(check, sol):
+                    results.append(ShaclResult(
+                        this, check.path, value, check.severity,
+                        _fill(check.message, this, value) or _default_message(check, component),
+                        check.shape, component,
+                    ))
         return results
+
+
+def _failed(check: _Check, sol: ox.QuerySolution) -> Iterator[str]:
+    """The components a solution of ``check`` reports as not met."""
+    if check.flags:
+        for component, var in check.flags:
+            flag = sol[var[1:]]
+            if flag is not None and flag.value == "true":
+                yield component
+    elif check.counts:
+        n = int(sol["n"].value)  # type: ignore[union-attr]
+        for component, bound in check.counts:
+            if (n < bound) if component == "minCount" else (n > bound):
+                yield component
+    else:
+        yield check.component
 
 
 def _fill(message: str, this: object, value: object) -> str:
@@ -455,9 +492,9 @@ def _fill(message: str, this: object, value: object) -> str:
     return message
 
 
-def _default_message(check: _Check) -> str:
+def _default_message(check: _Check, component: str | None = None) -> str:
     where = f" on {check.path}" if check.path else ""
-    return f"constraint sh:{check.component} not met{where}"
+    return f"constraint sh:{component or check.component} not met{where}"
 
 
 def datatype_of(literal: ox.Literal) -> str:

@@ -21,7 +21,9 @@ import pyoxigraph as ox
 
 from .. import __version__
 from ..build import BuildResult
+from ..errors import ValidationFailed
 from ..site import write_site
+from ..validate import validate_store
 from ..vocab import STANDARD_PREFIXES
 from .atomic import BUILDS_SUFFIX, PAUSE_ENV, PAUSE_STEPS, atomic_output, pause_point
 from .dumps import (
@@ -33,18 +35,28 @@ from .dumps import (
     sorted_quads,
     sorted_triples,
     write_dump,
-    write_sorted_dumps,
 )
-from .jsonld import CONTEXT_FILE, context, write_context, write_jsonld
+from .jsonld import CONTEXT_FILE, context, write_context
 from .ontodoc import write_ontology_docs
 from .void import (
+    Counts,
     Distribution,
     DumpStats,
     Options,
     VoidError,
+    dataset_counts,
     validate_void,
     void_triples,
     write_void,
+)
+from .writers import (
+    DumpContext,
+    Job,
+    assemble_jsonld,
+    dump_jobs,
+    n_jsonld_parts,
+    processes_for,
+    run_jobs,
 )
 
 __all__ = [
@@ -88,21 +100,34 @@ def publish(result: BuildResult, folder: Path, progress: Callable[[str], None] |
 
     pause_point("publish-start")
     iris = result.iris
-    pfx = prefixes(iris)
     step("sorting the quads")
-    dump = sorted_dump(result.store)
+    dump = sorted_dump(result.store, result.graphs)
     ctx = context(iris, result.store)
-
-    def after(name: str) -> None:
+    dc = DumpContext(folder, dump, prefixes(iris), ctx)
+    processes = processes_for(dump.n_quads)
+    jobs = dump_jobs(dc, max(1, processes * 2 if processes > 1 else 1))
+    parts = n_jsonld_parts(jobs)
+    pending_validation = not result.validated
+    if pending_validation:
+        jobs.append(Job("validate", 7.0 * dump.n_quads, lambda: validate_store(
+            result.store, iris.base, result.locations)))
+    jobs.append(Job("void-stats", 2.0 * dump.n_quads, lambda: _void_stats(result, dump)))
+    what = "writing the dumps" + (", validating with SHACL" if pending_validation else "")
+    step(f"{what} ({len(jobs)} jobs, {processes} process{'es' if processes > 1 else ''})")
+    done: dict[str, object] = {}
+    for name, value, seconds in run_jobs(jobs, processes):
+        done[name] = value
+        if progress and not name.startswith("tripskg.jsonld#"):
+            progress(f"done: {name} ({seconds:.1f}s)")
         if name == "tripskg.nt.gz":
             pause_point("dumps")
-        nxt = list(DUMPS)[list(DUMPS).index(name) + 1:]
-        if nxt:
-            step(f"writing {nxt[0]}")
-
-    step("writing tripskg.ttl")
-    write_sorted_dumps(folder, dump, pfx, lambda path, quads: write_jsonld(path, quads, ctx),
-                       after)
+    if pending_validation:
+        result.results, result.validation_report = done["validate"]  # type: ignore[misc]
+        result.validated = True
+        if result.violations:
+            n = len(result.violations)
+            raise ValidationFailed(f"{n} SHACL violation{'s' if n != 1 else ''}")
+    assemble_jsonld(folder, ctx, parts)
     write_context(folder / CONTEXT_FILE, ctx)
     (folder / "validation.ttl").write_bytes(
         ox.serialize(ox.parse(result.validation_report, format=ox.RdfFormat.N_TRIPLES),
@@ -114,12 +139,9 @@ def publish(result: BuildResult, folder: Path, progress: Callable[[str], None] |
     ts = build_timestamp(result.inputs)
     dists = [Distribution(name, (folder / name).stat().st_size, sha256(folder / name))
              for name in DUMPS]
-    subjects, entities = SortedDump.subjects(dump.union, iris.base)
-    stats = DumpStats(len(dump.union), subjects, entities, dump.graph_counts(),
-                      {g: SortedDump.subjects(lines, iris.base)[1]
-                       for g, lines in dump.graphs if g is not None})
+    stats, counts = done["void-stats"]  # type: ignore[misc]
     void = void_triples(result.store, iris, dists, ts, Options(sparql_endpoint, download_base),
-                        stats)
+                        stats, counts)
     problems = validate_void(void)
     if problems:
         raise VoidError("void.ttl does not conform to shapes/dcat/void.ttl",
@@ -140,6 +162,15 @@ def publish(result: BuildResult, folder: Path, progress: Callable[[str], None] |
     # SHA256SUMS must stay the last step
     write_checksums(folder)
     return record
+
+
+def _void_stats(result: BuildResult, dump: SortedDump) -> tuple[DumpStats, Counts]:
+    base = result.iris.base
+    subjects, entities = SortedDump.subjects(dump.union, base)
+    stats = DumpStats(len(dump.union), subjects, entities, dump.graph_counts(),
+                      {g: SortedDump.subjects(lines, base)[1]
+                       for g, lines in dump.graphs if g is not None})
+    return stats, dataset_counts(result.store, base, stats)
 
 
 def build_record(result: BuildResult, n_triples: int, n_quads: int,
@@ -169,7 +200,7 @@ def build_record(result: BuildResult, n_triples: int, n_quads: int,
             "triples": n_triples,
             "quads": n_quads,
             "reports": len(result.reports),
-            "activities": len(result.activities),
+            "activities": result.n_activities,
             "graphs": dict(sorted(graphs.items())),
             "violations": len(result.violations),
             "warnings": sum(1 for r in result.results if r.severity == "Warning"),

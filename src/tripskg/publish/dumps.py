@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import gzip
-from collections.abc import Callable, Iterable
+import heapq
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from ..graph import GraphLines
 from ..iris import IRIs
 from ..vocab import STANDARD_PREFIXES, VANN
 
@@ -99,10 +101,11 @@ def sorted_triples(store: ox.Store) -> list[ox.Triple]:
 
 def _sorted_prefix_header(data: bytes) -> bytes:
     """pyoxigraph writes prefixes in hash order: sort them so output is byte-stable."""
-    lines = data.split(b"\n")
-    head = [ln for ln in lines if ln.startswith(b"@prefix ")]
-    rest = [ln for ln in lines if not ln.startswith(b"@prefix ")]
-    return b"\n".join(sorted(head) + rest)
+    end = 0
+    while data.startswith(b"@prefix ", end):  # the writer puts every prefix first
+        end = data.index(b"\n", end) + 1
+    head = data[:end].split(b"\n")[:-1]
+    return b"\n".join(sorted(head)) + (b"\n" if head else b"") + data[end:]
 
 
 def write_bytes(path: Path, data: bytes) -> None:
@@ -174,50 +177,36 @@ class SortedDump:
         return n, entities
 
 
-def sorted_dump(store: ox.Store) -> SortedDump:
+def sorted_dump(store: ox.Store, known: Iterable[GraphLines] = ()) -> SortedDump:
+    """The store's quads as sorted lines; graphs in ``known`` (written by the build as sorted
+    lines already) are taken from there instead of dumped from the store again."""
+    given = {g.graph: g for g in known}
     graphs: list[tuple[str | None, list[bytes]]] = []
     names: list[str | None] = sorted(g.value for g in store.named_graphs()
                                      if isinstance(g, ox.NamedNode))
     if len(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())):
         names.append(None)  # "DEFAULT" sorts after "<…>", as in sorted_quads
     for name in names:
-        graph = ox.DefaultGraph() if name is None else ox.NamedNode(name)
-        lines = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph).splitlines(
-            keepends=True)
-        lines.sort()
+        if name is not None and name in given:
+            lines = given[name].lines()
+        else:
+            graph = ox.DefaultGraph() if name is None else ox.NamedNode(name)
+            lines = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph).splitlines(
+                keepends=True)
+            lines.sort()
         if lines:
             graphs.append((name, lines))
     if len(graphs) == 1:
         union = graphs[0][1]
     else:
-        union = sorted({line for _, lines in graphs for line in lines})
+        union = list(_merge_unique([lines for _, lines in graphs]))
     return SortedDump(graphs, union)
 
 
-def write_sorted_dumps(folder: Path, dump: SortedDump, pfx: dict[str, str],
-                       jsonld: Callable[[Path, Iterable[ox.Quad]], None],
-                       after: Callable[[str], None] | None = None) -> None:
-    """Write the six dumps of DUMPS from ``dump`` (JSON-LD through the ``jsonld`` writer)."""
-    def done(name: str) -> None:
-        if after:
-            after(name)
-
-    nt = dump.ntriples()
-    write_bytes(folder / "tripskg.ttl", _sorted_prefix_header(ox.serialize(
-        ox.parse(nt, format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.TURTLE,
-        prefixes=pfx)))
-    done("tripskg.ttl")
-    write_bytes(folder / "tripskg.nt.gz", nt)
-    done("tripskg.nt.gz")
-    nq = dump.nquads()
-    write_bytes(folder / "tripskg.trig", _sorted_prefix_header(ox.serialize(
-        ox.parse(nq, format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.TRIG, prefixes=pfx)))
-    done("tripskg.trig")
-    write_bytes(folder / "tripskg.nq.gz", nq)
-    done("tripskg.nq.gz")
-    jsonld(folder / "tripskg.jsonld", ox.parse(nq, format=ox.RdfFormat.N_QUADS))
-    done("tripskg.jsonld")
-    del nq
-    write_bytes(folder / "tripskg.rdf", ox.serialize(
-        ox.parse(nt, format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.RDF_XML, prefixes=pfx))
-    done("tripskg.rdf")
+def _merge_unique(runs: list[list[bytes]]) -> Iterator[bytes]:
+    """Sorted union of sorted lists (duplicates once)."""
+    previous = None
+    for line in heapq.merge(*runs):
+        if line != previous:
+            yield line
+            previous = line

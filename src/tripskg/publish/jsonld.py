@@ -143,38 +143,52 @@ def _one_line(node: dict[str, Any]) -> str:
     return json.dumps(node, ensure_ascii=False, separators=(", ", ": "))
 
 
+def jsonld_head(ctx: dict[str, Any]) -> str:
+    return ('{\n  "@context": '
+            + json.dumps(ctx, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+            + ',\n  "@graph": [')
+
+
+JSONLD_TAIL = "\n  ]\n}\n"
+
+
+def graph_block(graph: ox.NamedNode | ox.DefaultGraph, triples: Iterable[ox.Triple | ox.Quad],
+                comp: Compactor) -> str:
+    """One entry of the top-level ``@graph``: a named graph object (or, for the default
+    graph, its nodes at top level); blocks are joined with ``,``."""
+    parts: list[str] = []
+    if isinstance(graph, ox.DefaultGraph):
+        for node in _nodes(triples, comp):
+            parts.append("\n    ")
+            parts.append(_one_line(node))
+        return ",".join(parts[i] + parts[i + 1] for i in range(0, len(parts), 2))
+    parts.append('\n    {"@id": ')
+    parts.append(json.dumps(comp.node_id(graph), ensure_ascii=False))
+    parts.append(', "@graph": [')
+    first = True
+    for node in _nodes(triples, comp):
+        parts.append("\n      " if first else ",\n      ")
+        first = False
+        parts.append(_one_line(node))
+    parts.append("\n    ]}")
+    return "".join(parts)
+
+
 def write_jsonld(path: Path, quads: Iterable[ox.Quad], ctx: dict[str, Any]) -> None:
     """Write ``{"@context": …, "@graph": [{"@id": <graph>, "@graph": [nodes…]}, …]}``.
 
     ``quads`` must be sorted by graph and subject; triples of the default graph (if any) come
-    as top-level nodes. Output is streamed, one node per line.
+    as top-level nodes. One node per line.
     """
     comp = Compactor(ctx)
     with path.open("w", encoding="utf-8", newline="\n") as fh:
-        fh.write('{\n  "@context": ')
-        fh.write(json.dumps(ctx, indent=2, ensure_ascii=False).replace("\n", "\n  "))
-        fh.write(',\n  "@graph": [')
+        fh.write(jsonld_head(ctx))
         first_graph = True
         for graph, gquads in groupby(quads, key=lambda q: q.graph_name):
             fh.write("" if first_graph else ",")
             first_graph = False
-            if isinstance(graph, ox.DefaultGraph):
-                first = True
-                for node in _nodes(gquads, comp):
-                    fh.write("\n    " if first else ",\n    ")
-                    first = False
-                    fh.write(_one_line(node))
-                continue
-            fh.write('\n    {"@id": ')
-            fh.write(json.dumps(comp.node_id(graph), ensure_ascii=False))
-            fh.write(', "@graph": [')
-            first = True
-            for node in _nodes(gquads, comp):
-                fh.write("\n      " if first else ",\n      ")
-                first = False
-                fh.write(_one_line(node))
-            fh.write("\n    ]}")
-        fh.write("\n  ]\n}\n")
+            fh.write(graph_block(graph, gquads, comp))
+        fh.write(JSONLD_TAIL)
 
 
 def write_context(path: Path, ctx: dict[str, Any]) -> None:

@@ -73,7 +73,8 @@ class Options:
 
 def void_triples(store: ox.Store, iris: IRIs, distributions: Iterable[Distribution],
                  timestamp: int, options: Options | None = None,
-                 stats: DumpStats | None = None) -> list[ox.Triple]:
+                 stats: DumpStats | None = None, counts: Counts | None = None
+                 ) -> list[ox.Triple]:
     """The VoID/DCAT description as sorted triples."""
     opts = options or Options()
     base = iris.base
@@ -124,7 +125,8 @@ def void_triples(store: ox.Store, iris: IRIs, distributions: Iterable[Distributi
     add(dataset, DCAT + "landingPage", base)
     add(dataset, VOID + "rootResource", iris.tkg)
 
-    counts = _counts(store, base, stats)
+    if counts is None:
+        counts = dataset_counts(store, base, stats)
     add(dataset, VOID + "triples", num(counts.triples))
     add(dataset, VOID + "entities", num(counts.entities))
     add(dataset, VOID + "distinctSubjects", num(counts.subjects))
@@ -231,7 +233,8 @@ def _int(term: ox.Literal) -> int:
     return int(term.value)
 
 
-def _counts(store: ox.Store, base: str, stats: DumpStats | None) -> Counts:
+def dataset_counts(store: ox.Store, base: str, stats: DumpStats | None) -> Counts:
+    """Triples, subjects, classes and properties, overall and per named graph."""
     def q(text: str, union: bool = False) -> list[ox.QuerySolution]:
         return list(store.query(text, use_default_graph_as_union=union))
 

@@ -1,0 +1,116 @@
+"""The build cache: each report's parsed records and named graph, keyed by input checksums.
+
+A report's part (see :class:`tripskg.build.Part`) depends only on its own inputs (cover note,
+annex, register row), where they are shown from (messages carry the path), the data kind, the
+base IRI, the reference data and the tripskg code. The cache key is the SHA-256 of all of
+these, so a cached part is exactly what reading the inputs again would give: a build that
+uses the cache writes the same bytes as a clean one (``tests/test_buildcache.py``).
+
+Entries are pickles written atomically (temp file + rename); the cache folder belongs to the
+user who builds, like ``__pycache__``. Entries not used by the last build are removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import tempfile
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import __version__
+from .ingest.text import display_path
+from .iris import IRIs
+from .resources import reference_dir
+
+if TYPE_CHECKING:
+    from .build import Part, Source
+
+FORMAT = 1
+
+
+def _file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@cache
+def code_digest() -> str:
+    """Checksum of the tripskg code and reference data a report's part depends on."""
+    h = hashlib.sha256(f"{FORMAT} {__version__}".encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode() + b"\0")
+        h.update(path.read_bytes())
+    for path in sorted(reference_dir().glob("*.csv")):
+        h.update(path.name.encode() + b"\0" + _file_digest(path).encode())
+    return h.hexdigest()
+
+
+class PartCache:
+    """Parts of one data folder, stored under ``folder/parts/``."""
+
+    def __init__(self, folder: Path, data_dir: Path, iris: IRIs) -> None:
+        self.folder = folder / "parts"
+        self.data_dir = data_dir
+        self.base = iris.base
+        self.used: set[str] = set()
+        self.hits = 0
+
+    def key(self, src: Source) -> str:
+        files = {}
+        for name, path in (("note", src.note), ("annex", src.annex)):
+            if path is not None:
+                files[name] = [display_path(path, self.data_dir), _file_digest(path)]
+        register = None
+        if src.register is not None:
+            loc, row = src.register
+            register = [loc.source, loc.line, sorted(row.items())]
+        blob = json.dumps([code_digest(), self.base, src.key, src.data_kind, files, register],
+                          sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.folder / f"{key}.pickle"
+
+    def get(self, src: Source) -> Part | None:
+        key = self.key(src)
+        self.used.add(key)
+        try:
+            with self._path(key).open("rb") as fh:
+                part: Part = pickle.load(fh)
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
+                IndexError, TypeError, ValueError):
+            return None  # missing or unreadable: read the inputs again
+        self.hits += 1
+        return part
+
+    def put(self, src: Source, part: Part) -> None:
+        key = self.key(src)
+        self.used.add(key)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(part, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self._path(key))
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def prune(self) -> int:
+        """Remove the entries the last build did not use; returns how many."""
+        removed = 0
+        if not self.folder.is_dir():
+            return 0
+        for path in self.folder.iterdir():
+            if path.stem not in self.used or path.suffix != ".pickle":
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed

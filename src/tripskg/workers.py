@@ -1,0 +1,58 @@
+"""Worker processes for the build: forked (they share the parent's memory copy-on-write, so
+large inputs such as the built store are never pickled) and killed with the build process."""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing as mp
+import os
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from multiprocessing.pool import Pool
+
+
+def _die_with_parent() -> None:
+    """Worker initializer: the kernel kills this worker when the build process dies, so a
+    killed build (kill -9, out of memory) leaves no worker writing behind it."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def can_fork() -> bool:
+    return "fork" in mp.get_all_start_methods()
+
+
+def fork_pool(processes: int) -> Pool:
+    return mp.get_context("fork").Pool(processes, initializer=_die_with_parent)
+
+
+def env_jobs() -> int | None:
+    """``TRIPSKG_JOBS`` (worker processes; 1 = none), if set."""
+    env = os.environ.get("TRIPSKG_JOBS", "")
+    return int(env) if env.isdigit() and int(env) > 0 else None
+
+
+def cpu_jobs(limit: int = 4) -> int:
+    return max(1, min(os.cpu_count() or 1, limit))
+
+
+@contextmanager
+def jobs_setting(jobs: int | None) -> Iterator[None]:
+    """``TRIPSKG_JOBS=jobs`` inside the block (unchanged if ``jobs`` is None)."""
+    if jobs is None:
+        yield
+        return
+    old = os.environ.get("TRIPSKG_JOBS")
+    os.environ["TRIPSKG_JOBS"] = str(jobs)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("TRIPSKG_JOBS", None)
+        else:
+            os.environ["TRIPSKG_JOBS"] = old
