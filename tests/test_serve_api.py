@@ -176,3 +176,33 @@ def test_sparqlwrapper_and_cli_endpoint_match_local(server: str, small_dist: Pat
         assert via_endpoint.exit_code == 0, via_endpoint.output
         assert via_endpoint.stdout == via_dist.stdout
         assert via_dist.stdout.count("\n") >= 2
+
+
+@pytest.mark.parametrize("limit", [None, 0, 1, 2, 100_000])
+def test_results_documents_written_by_the_worker_equal_the_table_path(
+        small_dist: Path, limit: int | None) -> None:
+    """The API's JSON/CSV/TSV come from pyoxigraph in the worker; they must say what the
+    ResultTable path (tripskg query) says, including the cut at the result limit."""
+    from tripskg.queries import load_dist_store, run_local, to_csv, to_json, to_tsv
+    from tripskg.serve.worker import SelectJob, run_select
+
+    store = load_dist_store(small_dist)
+    text = ("SELECT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label } "
+            "ORDER BY ?s ?label")
+    table = run_local(store, text, limit)
+    n_all = len(run_local(store, text).rows)
+    assert n_all > 2
+    assert table.truncated == (limit is not None and limit < n_all)
+    for fmt in ("json", "csv", "tsv"):
+        answer = run_select(store, SelectJob(text, limit, fmt))
+        assert answer.status == 200 and answer.truncated == table.truncated
+        if fmt == "json":
+            assert json.loads(answer.body) == to_json(table)
+        elif fmt == "csv":
+            assert answer.body.decode() == to_csv(table)
+        else:
+            assert answer.body.decode() == to_tsv(table)
+    bad = run_select(store, SelectJob("SELECT * WHERE { ?s ?p }", limit, "json"))
+    assert bad.status == 400 and b"malformed query" in bad.body
+    ask = run_select(store, SelectJob("ASK { ?s ?p ?o }", limit, "json"))
+    assert ask.status == 400 and b"SELECT" in ask.body

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
-import json
 import re
 import signal
 from collections.abc import AsyncIterator
@@ -33,7 +32,7 @@ from starlette.staticfiles import StaticFiles
 
 from ..errors import QueryError
 from ..iris import IRIs
-from ..queries import ResultTable, bind, to_csv, to_json, to_tsv
+from ..queries import ResultTable, bind
 from ..site import (
     PAGE_SIZE,
     RDF_FORMATS,
@@ -51,7 +50,7 @@ from ..vocab import RDF, SKOS
 from .backend import DUMP_MEDIA_TYPES, Backend, Config
 from .conneg import FORMAT_NAMES, GRAPH_ALIASES, GRAPH_FORMATS, negotiate, parse_accept
 from .openapi import RESERVED, openapi
-from .worker import _COMMENT, _STRINGS, Busy, SelectJob, SparqlJob, Timeout
+from .worker import _COMMENT, _STRINGS, Answer, Busy, SelectJob, SparqlJob, Timeout
 
 HTML = "text/html"
 PAGE_OFFERS = [HTML, "text/turtle", "application/ld+json", "application/n-triples",
@@ -501,7 +500,10 @@ async def _update(request: Request, backend: Backend, queries: list[str], update
 
 
 # --------------------------------------------------------------------------- saved queries
-async def _run_saved(request: Request, name: str) -> tuple[str, ResultTable]:
+async def _run_saved(request: Request, name: str, fmt: str | None = None
+                     ) -> tuple[str, Answer]:
+    """Bind and run a saved query; ``fmt`` (json/csv/tsv): the worker writes that results
+    document, else the answer carries a ResultTable."""
     backend = _backend(request)
     saved = backend.queries.get(name)
     if saved is None:
@@ -515,7 +517,7 @@ async def _run_saved(request: Request, name: str) -> tuple[str, ResultTable]:
         m = re.search(r"parameter '([^']+)'", e.message)
         raise ApiError(400, e.message, m.group(1) if m else None, e.hint) from None
     try:
-        answer = await backend.pool.run(SelectJob(text, backend.config.limit),
+        answer = await backend.pool.run(SelectJob(text, backend.config.limit, fmt),
                                         backend.config.timeout)
     except Timeout:
         raise ApiError(503, f"query timed out after {backend.config.timeout:g} s") from None
@@ -523,7 +525,7 @@ async def _run_saved(request: Request, name: str) -> tuple[str, ResultTable]:
         raise ApiError(503, "all query workers are busy; try again") from None
     if answer.status != 200:
         raise ApiError(answer.status, answer.body.decode("utf-8", errors="replace"))
-    return text, answer.table
+    return text, answer
 
 
 def _api_error(e: ApiError) -> JSONResponse:
@@ -571,20 +573,17 @@ async def api_query(request: Request) -> Response:
     if fmt not in ("json", "csv", "tsv"):
         return _api_error(ApiError(400, f"parameter 'format' must be json, csv or tsv, not "
                                         f"'{fmt[:40]}'", "format"))
+    document = fmt if (fmt != "json" or shape == "sparql") else None
     try:
-        _, table = await _run_saved(request, name)
+        _, answer = await _run_saved(request, name, document)
     except ApiError as e:
         return _api_error(e)
-    headers = {"X-Truncated": "true" if table.truncated else "false", "Vary": "Accept"}
-    if fmt == "csv":
-        return Response(to_csv(table), media_type="text/csv; charset=utf-8", headers=headers)
-    if fmt == "tsv":
-        return Response(to_tsv(table), media_type="text/tab-separated-values; charset=utf-8",
-                        headers=headers)
-    if shape == "rows":
-        return JSONResponse(_rows(table), headers=headers)
-    return Response(json.dumps(to_json(table), ensure_ascii=False).encode(),
-                    media_type="application/sparql-results+json", headers=headers)
+    headers = {"X-Truncated": "true" if answer.truncated else "false", "Vary": "Accept"}
+    if document is None:  # shape=rows
+        return JSONResponse(_rows(answer.table), headers=headers)
+    media = {"json": "application/sparql-results+json", "csv": "text/csv; charset=utf-8",
+             "tsv": "text/tab-separated-values; charset=utf-8"}[document]
+    return Response(answer.body, media_type=media, headers=headers)
 
 
 async def query_form(request: Request) -> Response:
@@ -599,7 +598,8 @@ async def query_form(request: Request) -> Response:
     status = 200
     if ran:
         try:
-            text, table = await _run_saved(request, name)
+            text, answer = await _run_saved(request, name)
+            table = answer.table
         except ApiError as e:
             error, status = e, e.status
     if table is not None:

@@ -34,10 +34,15 @@ class SparqlJob:
 
 @dataclass
 class SelectJob:
-    """A saved query, already bound (same code path as ``tripskg query``)."""
+    """A saved query, already bound (same code path as ``tripskg query``).
+
+    With ``fmt`` ("json", "csv" or "tsv") the worker answers with the W3C results document
+    itself, written by pyoxigraph (no Python object per row crosses the process boundary);
+    without it, with a ``ResultTable`` (for pages that format cells)."""
 
     text: str
     limit: int | None = None
+    fmt: str | None = None
 
 
 @dataclass
@@ -118,10 +123,47 @@ def run_sparql(store: ox.Store, job: SparqlJob) -> Answer:
         return Answer(400, body=f"query evaluation failed: {e}".encode())
 
 
+RESULT_DOCUMENTS = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
+                    "tsv": ox.QueryResultsFormat.TSV}
+
+
+def _cut_rows(tsv: bytes, limit: int) -> tuple[bytes, bool]:
+    """The header and the first ``limit`` rows of a TSV results document (one row per line:
+    TSV escapes newlines in terms)."""
+    end = -1
+    for _ in range(limit + 1):
+        end = tsv.find(b"\n", end + 1)
+        if end < 0:
+            return tsv, False
+    if end + 1 >= len(tsv):
+        return tsv, False
+    return tsv[:end + 1], True
+
+
+def run_select_document(store: ox.Store, job: SelectJob) -> Answer:
+    try:
+        solutions = store.query(job.text, use_default_graph_as_union=True)
+    except SyntaxError as e:
+        return Answer(400, body=f"malformed query: {e}".encode())
+    if not isinstance(solutions, ox.QuerySolutions):
+        return Answer(400, body=b"saved queries must be SELECT queries")
+    tsv = solutions.serialize(format=ox.QueryResultsFormat.TSV) or b""
+    truncated = False
+    if job.limit is not None:
+        tsv, truncated = _cut_rows(tsv, job.limit)
+    fmt = RESULT_DOCUMENTS[job.fmt or "json"]
+    if fmt == ox.QueryResultsFormat.TSV:
+        return Answer(200, body=tsv, truncated=truncated)
+    parsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
+    return Answer(200, body=parsed.serialize(format=fmt) or b"", truncated=truncated)
+
+
 def run_select(store: ox.Store, job: SelectJob) -> Answer:
     from ..errors import QueryError
     from ..queries import run_local
 
+    if job.fmt is not None:
+        return run_select_document(store, job)
     try:
         table = run_local(store, job.text, job.limit)
     except QueryError as e:
