@@ -12,6 +12,8 @@ A query file starts with a header of ``#`` comments::
 RDF terms (IRIs resolved through the reference data, dates as ``xsd:date`` …) and bound with a
 ``VALUES`` block inserted where the query has the line ``#@params``; the value never becomes
 SPARQL syntax of its own. An optional parameter left empty (or ``all``) stays unbound.
+A query may have the marker more than once (e.g. also inside an aggregating subquery, which
+does not see the outer bindings): every occurrence gets the same ``VALUES`` block.
 """
 
 from __future__ import annotations
@@ -220,7 +222,7 @@ def bind(query: SavedQuery, raw: Mapping[str, str], ref: Reference, iris: IRIs |
     if bound:
         names = " ".join(f"?{n}" for n in bound)
         values = " ".join(str(t) for t in bound.values())  # N-Triples syntax of each term
-        text = text.replace(MARKER, f"VALUES ({names}) {{ ({values}) }}", 1)
+        text = text.replace(MARKER, f"VALUES ({names}) {{ ({values}) }}")  # every marker
     return text, bound
 
 
@@ -243,11 +245,17 @@ def run_local(store: ox.Store, text: str, limit: int | None = None) -> ResultTab
         raise QueryError("saved queries must be SELECT queries")
     columns = [v.value for v in solutions.variables]
     table = ResultTable(columns)
-    for i, sol in enumerate(solutions):
-        if limit is not None and i >= limit:
+    # a solution iterates its values in the order of ``variables`` (None when unbound):
+    # zipping is ~4x cheaper than looking each column up by name
+    if limit is None:
+        table.rows = [dict(zip(columns, sol, strict=True)) for sol in solutions]
+        return table
+    rows = table.rows
+    for sol in solutions:
+        if len(rows) >= limit:
             table.truncated = True
             break
-        table.rows.append({c: sol[c] for c in columns})  # type: ignore[misc]
+        rows.append(dict(zip(columns, sol, strict=True)))
     return table
 
 
