@@ -14,7 +14,7 @@ from tripskg.errors import QueryError
 from tripskg.queries import MARKER, bind, get_query, load_queries, run_local
 from tripskg.reference import load_reference
 
-from .conftest import TESTS, run_cli
+from .conftest import ROOT, TESTS, run_cli
 
 FIX = TESTS / "data" / "queryfix"
 ID = "https://w3id.org/tripskg/id/"
@@ -277,3 +277,33 @@ def test_cli_lists_queries() -> None:
     assert res.exit_code == 0
     for name in load_queries():
         assert name in res.stdout
+
+
+@pytest.mark.parametrize("data", ["fixture", "real"])
+def test_per_report_counts_equal_counting_the_activities(fixture_store: ox.Store,
+                                                         data: str) -> None:
+    """The tkg:ActivityCount statistics the saved queries sum are exactly what counting the
+    activities gives (per report; per report and start year; per report and partner)."""
+    from tripskg.build import build_graph
+
+    store = fixture_store if data == "fixture" else build_graph(ROOT / "data").store
+
+    def table(q: str) -> set[tuple[str, ...]]:
+        return {tuple("" if v is None else v.value for v in row)
+                for row in store.query(q, use_default_graph_as_union=True)}
+
+    pre = "PREFIX tkg: <https://w3id.org/tripskg/def/> PREFIX dct: <http://purl.org/dc/terms/>"
+    counted = table(f"""{pre} SELECT ?r (COUNT(DISTINCT ?a) AS ?n) WHERE {{ ?r a tkg:Report
+        OPTIONAL {{ ?a dct:isPartOf ?r ; a tkg:Activity }} }} GROUP BY ?r""")
+    stored = table(f"{pre} SELECT ?r ?n WHERE {{ ?r a tkg:Report ; tkg:activityCount ?n }}")
+    assert counted == stored and len(stored) > 1
+    by_year = table(f"""{pre} SELECT ?r ?y (COUNT(DISTINCT ?a) AS ?n) WHERE {{
+        ?a dct:isPartOf ?r ; a tkg:Activity OPTIONAL {{ ?a tkg:startDay ?d }}
+        BIND(YEAR(?d) AS ?y) }} GROUP BY ?r ?y""")
+    assert by_year == table(f"""{pre} SELECT ?r ?y ?n WHERE {{ ?r tkg:activityCountByYear ?c .
+        ?c tkg:activityCount ?n OPTIONAL {{ ?c tkg:year ?y }} }}""")
+    by_partner = table(f"""{pre} SELECT ?r ?p (COUNT(DISTINCT ?a) AS ?n) WHERE {{
+        ?a dct:isPartOf ?r ; a tkg:Activity ; tkg:partner ?p }} GROUP BY ?r ?p""")
+    assert by_partner == table(f"""{pre} SELECT ?r ?p ?n WHERE {{
+        ?r tkg:activityCountByPartner ?c . ?c tkg:countedPartner ?p ; tkg:activityCount ?n }}""")
+    assert by_partner, "the data has partners"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -341,9 +342,35 @@ def report_quads(report: Report, activities: Iterable[Activity], iris: IRIs) -> 
             q.add(st, PROV + "wasDerivedFrom", uri_or_lit(report.source_url))
         elif report.has_note:
             q.add(st, PROV + "wasDerivedFrom", r)
-    for act in activities:
+    acts = list(activities)
+    for act in acts:
         _activity(q, act, r, iris)
+    _counts(q, report, acts, r, iris)
     return q.graph_lines()
+
+
+def _counts(q: Quads, report: Report, activities: list[Activity], r: str, iris: IRIs) -> None:
+    """Per-report statistics (tkg:ActivityCount), so that the saved queries that count
+    activities per report, reporter and year, or partner read a few hundred numbers instead
+    of scanning every activity. Each activity belongs to exactly one report, so sums over
+    reports are exact; the shapes check the totals."""
+    tkg = iris.tkg
+    q.add(r, tkg + "activityCount", int_lit(len(activities)))
+    years = Counter(a.start.first_day().year if a.start else None for a in activities)
+    for year, n in sorted(years.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)):
+        node = iris.year_count(report.key, year)
+        q.add(r, tkg + "activityCountByYear", node)
+        q.add(node, RDF + "type", tkg + "ActivityCount")
+        if year is not None:
+            q.add(node, tkg + "year", int_lit(year))
+        q.add(node, tkg + "activityCount", int_lit(n))
+    partners = Counter(p for a in activities for p in set(a.partners))
+    for partner, n in sorted(partners.items()):
+        node = iris.partner_count(report.key, partner)
+        q.add(r, tkg + "activityCountByPartner", node)
+        q.add(node, RDF + "type", tkg + "ActivityCount")
+        q.add(node, tkg + "countedPartner", partner)
+        q.add(node, tkg + "activityCount", int_lit(n))
 
 
 def _fact_object(q: Quads, report: Report, field: str, fact: Fact, iris: IRIs) -> Term:

@@ -91,6 +91,15 @@ class IRIs:
     def period(self, key: str) -> str:
         return f"{self.report(key)}/period"
 
+    def year_count(self, key: str, year: int | None) -> str:
+        """Activities of a report starting in ``year`` (None: undated)."""
+        return f"{self.report(key)}/count/" + ("undated" if year is None else f"year/{year}")
+
+    def partner_count(self, key: str, partner: str) -> str:
+        """Activities of a report naming ``partner`` (an IRI under ``id/``)."""
+        local = partner[len(self.id):] if partner.startswith(self.id) else slugify(partner)
+        return f"{self.report(key)}/count/partner/{local}"
+
     def activity(self, key: str, activity_id: str) -> str:
         return f"{self.id}activity/{safe_key(key)}/{safe_key(activity_id)}"
 
