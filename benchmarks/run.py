@@ -58,6 +58,10 @@ QUERY_PARAMS = {"country": "KEN", "area": "health", "from": "2015-01-01", "to": 
 # queries of the endpoint throughput mix (+ a resource lookup)
 MIX_QUERIES = ("report-summary", "mentions", "activities-by-country")
 
+# the same saved query with an optional parameter given, as it is typically called (the figure
+# above leaves it unbound: the whole listing, the worst case)
+VARIANTS = {"activities-by-treaty": [{"treaty": "https://w3id.org/tripskg/id/treaty/trips"}]}
+
 TARGETS = {"build_s": 60.0, "build_floor": 15.0, "build_rss_gb": 3.0, "site_s": 120.0,
            "query_p95_ms": 200.0, "api_added_ms": 10.0, "throughput_ratio": 10.0}
 
@@ -102,6 +106,11 @@ def bound_queries(report: str, names: list[str] | None = None) -> list[tuple[str
         raw = query_args(saved, report)
         text, _ = bind(saved, raw, ref, iris)
         out.append((name, raw, text))
+        for extra in VARIANTS.get(name, []) if names is None else []:
+            label = name + " (" + ", ".join(f"{k}={v.rsplit('/', 1)[-1]}"
+                                           for k, v in extra.items()) + ")"
+            text, _ = bind(saved, {**raw, **extra}, ref, iris)
+            out.append((label, {**raw, **extra}, text))
     return out
 
 
@@ -1338,7 +1347,9 @@ def render(r: dict[str, Any], args: argparse.Namespace) -> str:
           f"only: at {big:,} rdflib would need ~10× its {small:,} parse time (below) and "
           f"queries that already hit the per-run limit at {small:,} would take minutes each. "
           f"Each rdflib run is stopped after {args.rdflib_timeout:.0f} s (the ratio is then a "
-          "lower bound, marked >).")
+          "lower bound, marked >). A row named `query (param=value)` is the same saved query "
+          "with that optional parameter also given, as it is typically called; the target "
+          "count covers the rows without one.")
         s("")
         runs = {k: q.get(k) for k in (f"oxigraph-{big}", f"oxigraph-{small}", f"rdflib-{small}")}
         for k, run in runs.items():
@@ -1360,7 +1371,8 @@ def render(r: dict[str, Any], args: argparse.Namespace) -> str:
         for name in names:
             o, o2, rd = oxb.get(name, {}), oxs.get(name, {}), rdf.get(name, {})
             ok = o.get("p95") is not None and o["p95"] <= TARGETS["query_p95_ms"]
-            met += ok
+            variant = " (" in name  # a saved query with an optional parameter given
+            met += ok and not variant
             if o and not ok:
                 slow.append(name)
             if "timeout_s" in rd and "p50" not in rd:
@@ -1376,12 +1388,15 @@ def render(r: dict[str, Any], args: argparse.Namespace) -> str:
               f"{rd_cell} | {ratio} |")
         s("")
         if oxb:
+            n_saved = sum(1 for k in oxb if " (" not in k)
             summary.append((f"saved-query p95 ≤ 200 ms at {big:,}",
-                            f"{met} of {len(oxb)} queries", yes(met == len(oxb))))
+                            f"{met} of {n_saved} queries (parameters as in figure 4)",
+                            yes(met == n_saved)))
         if slow:
             from tripskg.queries import load_queries
 
             notes = {k: v.index_note for k, v in load_queries().items()}
+            notes.update({k: notes.get(k.split(" (")[0]) for k in slow})
             s(f"**Gap:** {len(slow)} queries miss p95 ≤ 200 ms at {big:,}. Measured cause: "
               "their cost follows the number of activities they touch (rows column; p50 at "
               f"{small:,} vs {big:,} below), i.e. they scan or aggregate a large share of the "
