@@ -63,6 +63,8 @@ bench-large: $(STAMP)
 # 100k-activity synthetic graph against tripskg serve, then 1,000 against rdflib-endpoint
 # serving the same dump; 127.0.0.1 only, stops by itself. The graph is built once in LOAD_DIR.
 LOAD_DIR ?= /tmp/tripskg-load
+RDFLIB_REQUESTS ?= 1000
+LOAD_MAX_SECONDS ?= 1200
 .PHONY: load
 $(LOAD_DIR)/dist/tripskg.nq.gz: | $(STAMP)
 	$(BIN)/python benchmarks/generate.py --activities 100000 --reports 100 --seed 1 \
@@ -72,7 +74,8 @@ $(LOAD_DIR)/dist/tripskg.nq.gz: | $(STAMP)
 load: $(STAMP) $(LOAD_DIR)/dist/tripskg.nq.gz
 	@$(BIN)/python -c "import rdflib_endpoint" 2>/dev/null || $(BIN)/pip install --quiet rdflib-endpoint
 	$(BIN)/python benchmarks/load.py --dist $(LOAD_DIR)/dist --requests 20000 --concurrency 50 \
-	  --rdflib-requests 1000 --max-seconds 1200 --profile --json $(LOAD_DIR)/load-results.json
+	  --rdflib-requests $(RDFLIB_REQUESTS) --max-seconds $(LOAD_MAX_SECONDS) --profile \
+	  --json $(LOAD_DIR)/load-results.json
 
 reference: $(STAMP)
 	$(BIN)/pip install --quiet pycountry hdx-python-country babel

@@ -28,7 +28,7 @@ Term = str
 _NODES: dict[str, str] = {}
 _LANGS: dict[str, str] = {}
 _DATATYPES: dict[str, str] = {}
-_PLAIN = re.compile(r'^[^"\\\x00-\x1f\x7f]*$')
+_PLAIN = re.compile(r'[^"\\\x00-\x1f\x7f\ufffe\uffff]*')  # fullmatch: needs no escape
 
 
 def N(iri: str) -> str:  # noqa: N802 - conventional short name
@@ -47,17 +47,17 @@ def lit(value: str, lang: str | None = None, datatype: str | None = None) -> str
         tag = _LANGS.get(lang)
         if tag is None:
             tag = _LANGS[lang] = str(ox.Literal("", language=lang))[2:]  # validates, lower-cases
-        if _PLAIN.match(value):
+        if _PLAIN.fullmatch(value):
             return f'"{value}"{tag}'
         return str(ox.Literal(value, language=lang))
     if datatype and datatype != XSD + "string":
         dt = _DATATYPES.get(datatype)
         if dt is None:
             dt = _DATATYPES[datatype] = "^^" + N(datatype)
-        if _PLAIN.match(value):
+        if _PLAIN.fullmatch(value):
             return f'"{value}"{dt}'
         return str(ox.Literal(value, datatype=ox.NamedNode(datatype)))
-    if _PLAIN.match(value):
+    if _PLAIN.fullmatch(value):
         return f'"{value}"'
     return str(ox.Literal(value))
 

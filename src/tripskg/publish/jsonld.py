@@ -11,6 +11,7 @@ expansion gives back exactly the quads.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from itertools import groupby
 from pathlib import Path
@@ -23,6 +24,7 @@ from ..vocab import OWL, RDF, RDFS, XSD
 from .dumps import prefixes
 
 RDF_TYPE = RDF + "type"
+RDF_TYPE_NT = f"<{RDF_TYPE}>"
 XSD_STRING = XSD + "string"
 LANG_STRING = RDF + "langString"
 CONTEXT_FILE = "context.jsonld"
@@ -101,36 +103,68 @@ class Compactor:
             return term
         return compact, None
 
-    def value(self, obj: ox.NamedNode | ox.BlankNode | ox.Literal, coercion: str | None) -> Any:
-        if isinstance(obj, ox.NamedNode):
-            return self.iri(obj.value) if coercion == "@id" else {"@id": self.iri(obj.value)}
-        if isinstance(obj, ox.BlankNode):
-            return f"_:{obj.value}" if coercion == "@id" else {"@id": f"_:{obj.value}"}
-        if obj.language:
-            return {"@value": obj.value, "@language": obj.language}
-        dt = obj.datatype.value
+    def value(self, obj: str, coercion: str | None) -> Any:
+        """The JSON-LD value of an object term given in N-Triples syntax."""
+        if obj[0] == "<":
+            iri = self.iri(obj[1:-1])
+            return iri if coercion == "@id" else {"@id": iri}
+        if obj[0] == "_":
+            return obj if coercion == "@id" else {"@id": obj}
+        end = obj.rindex('"')  # the suffix (@lang, ^^<datatype>) holds no quote
+        lexical = _unescape(obj[1:end])
+        suffix = obj[end + 1:]
+        if suffix.startswith("@"):
+            return {"@value": lexical, "@language": suffix[1:]}
+        dt = suffix[3:-1] if suffix else XSD_STRING
         if coercion is None and dt == XSD_STRING:
-            return obj.value
+            return lexical
         if coercion is not None and coercion != "@id" and self.iri(dt) == coercion:
-            return obj.value
+            return lexical
         if dt == XSD_STRING:
-            return {"@value": obj.value}
-        return {"@value": obj.value, "@type": self.iri(dt)}
+            return {"@value": lexical}
+        return {"@value": lexical, "@type": self.iri(dt)}
 
-    def node_id(self, term: ox.NamedNode | ox.BlankNode) -> str:
-        return self.iri(term.value) if isinstance(term, ox.NamedNode) else f"_:{term.value}"
+    def node_id(self, term: str) -> str:
+        """A subject or graph name in N-Triples syntax, compacted."""
+        return self.iri(term[1:-1]) if term[0] == "<" else term
 
 
-def _nodes(quads: Iterable[ox.Quad], comp: Compactor) -> Iterator[dict[str, Any]]:
-    for subject, group in groupby(quads, key=lambda q: q.subject):
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))")
+_ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'",
+          "\\": "\\"}
+
+
+def _unescape(text: str) -> str:
+    """The value of an N-Triples string literal's content (ECHAR and UCHAR escapes)."""
+    if "\\" not in text:
+        return text
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16))
+                       if m.group(3) is None else _ECHAR[m.group(3)], text)
+
+
+Triple = tuple[str, str, str]  # subject, predicate, object in N-Triples syntax
+
+
+def ntriples_triples(lines: Iterable[bytes]) -> Iterator[Triple]:
+    """Triples of canonical N-Triples lines (IRIs hold no space, so the first two spaces
+    end the subject and the predicate; a line ends with ' .')."""
+    text = b"".join(lines).decode("utf-8")
+    for line in text.split("\n"):
+        if line:
+            s, p, rest = line.split(" ", 2)
+            yield s, p, rest[:-2]
+
+
+def _nodes(triples: Iterable[Triple], comp: Compactor) -> Iterator[dict[str, Any]]:
+    for subject, group in groupby(triples, key=lambda t: t[0]):
         node: dict[str, Any] = {"@id": comp.node_id(subject), "@type": None}
-        for predicate, pquads in groupby(group, key=lambda q: q.predicate):
-            objects = [q.object for q in pquads]
-            if predicate.value == RDF_TYPE and all(isinstance(o, ox.NamedNode) for o in objects):
-                types = [comp.iri(o.value) for o in objects]
+        for predicate, ptriples in groupby(group, key=lambda t: t[1]):
+            objects = [t[2] for t in ptriples]
+            if predicate == RDF_TYPE_NT and all(o[0] == "<" for o in objects):
+                types = [comp.iri(o[1:-1]) for o in objects]
                 node["@type"] = types[0] if len(types) == 1 else types
                 continue
-            key, coercion = comp.key(predicate.value)
+            key, coercion = comp.key(predicate[1:-1])
             values = [comp.value(o, coercion) for o in objects]
             node[key] = values[0] if len(values) == 1 else values
         if node["@type"] is None:
@@ -152,7 +186,7 @@ def jsonld_head(ctx: dict[str, Any]) -> str:
 JSONLD_TAIL = "\n  ]\n}\n"
 
 
-def graph_block(graph: ox.NamedNode | ox.DefaultGraph, triples: Iterable[ox.Triple | ox.Quad],
+def graph_block(graph: ox.NamedNode | ox.DefaultGraph, triples: Iterable[Triple],
                 comp: Compactor) -> str:
     """One entry of the top-level ``@graph``: a named graph object (or, for the default
     graph, its nodes at top level); blocks are joined with ``,``."""
@@ -163,7 +197,7 @@ def graph_block(graph: ox.NamedNode | ox.DefaultGraph, triples: Iterable[ox.Trip
             parts.append(_one_line(node))
         return ",".join(parts[i] + parts[i + 1] for i in range(0, len(parts), 2))
     parts.append('\n    {"@id": ')
-    parts.append(json.dumps(comp.node_id(graph), ensure_ascii=False))
+    parts.append(json.dumps(comp.node_id(str(graph)), ensure_ascii=False))
     parts.append(', "@graph": [')
     first = True
     for node in _nodes(triples, comp):
@@ -172,23 +206,6 @@ def graph_block(graph: ox.NamedNode | ox.DefaultGraph, triples: Iterable[ox.Trip
         parts.append(_one_line(node))
     parts.append("\n    ]}")
     return "".join(parts)
-
-
-def write_jsonld(path: Path, quads: Iterable[ox.Quad], ctx: dict[str, Any]) -> None:
-    """Write ``{"@context": …, "@graph": [{"@id": <graph>, "@graph": [nodes…]}, …]}``.
-
-    ``quads`` must be sorted by graph and subject; triples of the default graph (if any) come
-    as top-level nodes. One node per line.
-    """
-    comp = Compactor(ctx)
-    with path.open("w", encoding="utf-8", newline="\n") as fh:
-        fh.write(jsonld_head(ctx))
-        first_graph = True
-        for graph, gquads in groupby(quads, key=lambda q: q.graph_name):
-            fh.write("" if first_graph else ",")
-            first_graph = False
-            fh.write(graph_block(graph, gquads, comp))
-        fh.write(JSONLD_TAIL)
 
 
 def write_context(path: Path, ctx: dict[str, Any]) -> None:

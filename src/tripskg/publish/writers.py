@@ -23,7 +23,7 @@ import pyoxigraph as ox
 
 from ..workers import can_fork, cpu_jobs, env_jobs, fork_pool
 from .dumps import SortedDump, _sorted_prefix_header, write_bytes
-from .jsonld import JSONLD_TAIL, Compactor, graph_block, jsonld_head
+from .jsonld import JSONLD_TAIL, Compactor, graph_block, jsonld_head, ntriples_triples
 
 Work = Callable[[], Any]
 
@@ -76,8 +76,7 @@ def _jsonld_part(c: DumpContext, graphs: list[tuple[str | None, list[bytes]]], i
     blocks = []
     for name, lines in graphs:
         graph = ox.DefaultGraph() if name is None else ox.NamedNode(name)
-        triples = ox.parse(b"".join(lines), format=ox.RdfFormat.N_TRIPLES)
-        blocks.append(graph_block(graph, triples, comp))
+        blocks.append(graph_block(graph, ntriples_triples(lines), comp))
     _part_path(c.folder, index).write_text(",".join(blocks), encoding="utf-8", newline="\n")
 
 
