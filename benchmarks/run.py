@@ -1511,8 +1511,13 @@ def render(r: dict[str, Any], args: argparse.Namespace) -> str:
                     s("**Gap:** " + "; ".join(f"`{nm}` adds {ms:.1f} ms for {rows:,} rows"
                                               for nm, ms, rows in over)
                       + ". What the API does beyond the in-process run, per row: the query "
-                        "worker's rows are pickled to the web process, written as SPARQL JSON, "
-                        "sent, and parsed by the client; see the per-row cost above.")
+                        "worker writes the W3C results document with pyoxigraph (TSV, cut at "
+                        "the result limit, then JSON), the web process sends the bytes, and the "
+                        "client parses them (its JSON parse counts, the baseline builds Python "
+                        "rows instead); see the per-row cost above. The larger cost for users "
+                        "is the server's on-disk store (the 'API − in-memory' column); forking "
+                        "the workers from an in-memory store in read-only mode would remove "
+                        "it (not built).")
                     s("")
         sections.append("\n".join(S))
 
