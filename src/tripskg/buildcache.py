@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
+from .checksums import sha256
 from .ingest.text import display_path
 from .iris import IRIs
 from .resources import reference_dir
@@ -30,14 +31,6 @@ if TYPE_CHECKING:
     from .build import Part, Source
 
 FORMAT = 1
-
-
-def _file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 @cache
@@ -49,7 +42,7 @@ def code_digest() -> str:
         h.update(path.relative_to(package).as_posix().encode() + b"\0")
         h.update(path.read_bytes())
     for path in sorted(reference_dir().glob("*.csv")):
-        h.update(path.name.encode() + b"\0" + _file_digest(path).encode())
+        h.update(path.name.encode() + b"\0" + sha256(path).encode())
     return h.hexdigest()
 
 
@@ -67,7 +60,7 @@ class PartCache:
         files = {}
         for name, path in (("note", src.note), ("annex", src.annex)):
             if path is not None:
-                files[name] = [display_path(path, self.data_dir), _file_digest(path)]
+                files[name] = [display_path(path, self.data_dir), sha256(path)]
         register = None
         if src.register is not None:
             loc, row = src.register

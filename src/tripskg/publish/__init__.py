@@ -10,7 +10,6 @@ point (``TRIPSKG_TEST_PAUSE_SECONDS`` sets the sleep, default 3600).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
@@ -21,6 +20,7 @@ import pyoxigraph as ox
 
 from .. import __version__
 from ..build import BuildResult
+from ..checksums import sha256
 from ..errors import ValidationFailed
 from ..site import write_site
 from ..validate import validate_store
@@ -64,14 +64,6 @@ __all__ = [
     "build_record", "build_timestamp", "prefixes", "publish", "sha256", "sorted_quads",
     "sorted_triples", "write_checksums", "write_dump",
 ]
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def write_checksums(folder: Path) -> None:
