@@ -158,3 +158,47 @@ def test_shacl_violations_found_while_dumps_are_written_leave_out_untouched(
     assert tree_digest(out) == before
     assert [p.name for p in (tmp_path / "dist.builds").iterdir()
             if p.name.startswith("build-")] == [Path(os.readlink(out)).name]
+
+
+@pytest.mark.parametrize("step", ["publish-start", "dumps"])
+def test_kill_9_of_a_parallel_build_kills_its_workers_and_keeps_out(
+        step: str, synthetic: Path, tmp_path: Path) -> None:
+    """Workers die with the build (PR_SET_PDEATHSIG): none is left writing behind it."""
+    import signal
+    import time
+
+    from tests.test_publish import build_env, start_build
+    from tripskg.publish import PAUSE_ENV
+
+    out = tmp_path / "dist"
+    build(synthetic, out)
+    before = tree_digest(out)
+    log = tmp_path / "build.log"
+    proc = start_build(synthetic, out, build_env(None, 1, TRIPSKG_JOBS="2", **{PAUSE_ENV: step}),
+                       log, "--no-site")
+    deadline = time.monotonic() + 120
+    while f"paused at {step}" not in log.read_text(errors="replace"):
+        assert proc.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, f"never paused at {step}"
+        time.sleep(0.05)
+    children_file = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    workers = [int(p) for p in children_file.read_text().split()]
+    if step == "dumps":
+        assert len(workers) == 2, "the dump jobs run in two worker processes"
+    os.kill(proc.pid, signal.SIGKILL)
+    assert proc.wait(timeout=30) == -signal.SIGKILL
+
+    def alive(pid: int) -> bool:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0]
+        except (FileNotFoundError, IndexError):
+            return False
+        return state != "Z"
+
+    while any(alive(w) for w in workers):
+        assert time.monotonic() < deadline, "workers outlived the killed build"
+        time.sleep(0.05)
+    assert tree_digest(out) == before
+    # the next build cleans up and gives the same bytes as before the kill
+    build(synthetic, out)
+    assert tree_digest(out) == before
