@@ -58,14 +58,14 @@ def main(ctx: click.Context, quiet: bool, verbose: bool) -> None:
     ctx.obj = State(quiet, verbose)
 
 
-def _data_option(f):  # type: ignore[no-untyped-def]
+def _data_option(f):  # type: ignore[no-untyped-def,unused-ignore]
     f = click.option("--base", default=DEFAULT_BASE, show_default=True,
                      help="Base IRI of the dataset.")(f)
     return click.option("--data", "data_dir", type=click.Path(path_type=Path), default=None,
                         help="Data folder (documents/, annex/, reports.csv). [default: data/]")(f)
 
 
-def _run_build(state: State, data_dir: Path | None, base: str,  # type: ignore[no-untyped-def]
+def _run_build(state: State, data_dir: Path | None, base: str,  # type: ignore[no-untyped-def,unused-ignore]
                validate: bool = True, cache_dir: Path | None = None):
     from .build import build_and_validate, build_graph
     from .resources import default_data_dir
@@ -86,7 +86,7 @@ def _run_build(state: State, data_dir: Path | None, base: str,  # type: ignore[n
     return result
 
 
-def _print_results(state: State, result) -> None:  # type: ignore[no-untyped-def]
+def _print_results(state: State, result) -> None:  # type: ignore[no-untyped-def,unused-ignore]
     for r in result.results:
         colour = "red" if r.severity == "Violation" else "yellow"
         if r.severity == "Violation" or not state.quiet:

@@ -6,6 +6,7 @@ import difflib
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ class Location:
         return text
 
 
+E = TypeVar("E", bound="TripsKGError")
+
+
 @dataclass
 class TripsKGError(Exception):
     """An error a user can act on: what is wrong, where, and what to do."""
@@ -47,7 +51,7 @@ class TripsKGError(Exception):
         super().__init__(self.render())
 
     @classmethod
-    def at(cls, loc: Location, message: str, hint: str | None = None) -> TripsKGError:
+    def at(cls: type[E], loc: Location, message: str, hint: str | None = None) -> E:
         return cls(message, loc.source, loc.line, loc.column, hint, loc.paragraph)
 
     @property

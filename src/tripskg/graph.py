@@ -156,7 +156,7 @@ def turtle_file_quads(path: Path, graph: str, base: str) -> Iterator[ox.Quad]:
             yield ox.Quad(
                 rebase_term(t.subject, base),  # type: ignore[arg-type]
                 rebase_term(t.predicate, base),  # type: ignore[arg-type]
-                rebase_term(t.object, base),  # type: ignore[arg-type]
+                rebase_term(t.object, base),
                 g,
             )
 
@@ -381,6 +381,8 @@ def _fact_object(q: Quads, report: Report, field: str, fact: Fact, iris: IRIs) -
         return date_lit(fact.value)  # type: ignore[arg-type]
     if field == "previous_report":
         return lit(str(fact.value))
+    start: PartialDate
+    end: PartialDate
     start, end = fact.value  # type: ignore[misc]
     if field == "meeting":
         m = iris.meeting(start.lexical())

@@ -22,6 +22,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, cast
 
 import pyoxigraph as ox
 
@@ -398,5 +399,5 @@ def load_dist_store(dist: Path) -> ox.Store:
                          hint="run 'tripskg build' first, or pass --from DIR")
     store = ox.Store()
     with gzip.open(path, "rb") as fh:
-        store.load(fh, ox.RdfFormat.N_QUADS)
+        store.load(cast(IO[bytes], fh), ox.RdfFormat.N_QUADS)
     return store

@@ -48,6 +48,11 @@ class ShaclResult:
     component: str
 
 
+def _int(term: rdflib.term.Node | None) -> int:
+    """An integer-valued shape parameter (sh:minCount 1, sh:maxLength 80 …)."""
+    return int(str(term))
+
+
 def _n3(term: rdflib.term.Node) -> str:
     if isinstance(term, BNode):
         raise TripsKGError("blank node used as a constant in a shape")
@@ -142,7 +147,7 @@ class ShapesGraph:
             return f"COALESCE({v} {op} {_n3(obj)}, false)"
         if name in ("minLength", "maxLength"):
             op = ">=" if name == "minLength" else "<="
-            return f"(!isBlank({v}) && STRLEN(STR({v})) {op} {int(obj)})"
+            return f"(!isBlank({v}) && STRLEN(STR({v})) {op} {_int(obj)})"
         if name == "or":
             return "(" + " || ".join(self.condition(x, v) for x in self.items(obj)) + ")"
         if name == "and":
@@ -170,14 +175,14 @@ class ShapesGraph:
         ]
         if inner:
             parts.append(f"NOT EXISTS {{ {v} {path} {w} FILTER(!({' && '.join(inner)})) }}")
-        if min_count is not None and int(min_count) > 0:
-            if int(min_count) != 1:
+        if min_count is not None and _int(min_count) > 0:
+            if _int(min_count) != 1:
                 raise TripsKGError("sh:minCount > 1 inside a nested shape is not supported")
             parts.append(f"EXISTS {{ {v} {path} {w} }}")
         if max_count is not None:
-            if int(max_count) == 0:
+            if _int(max_count) == 0:
                 parts.append(f"NOT EXISTS {{ {v} {path} {w} }}")
-            elif int(max_count) == 1:
+            elif _int(max_count) == 1:
                 parts.append(f"NOT EXISTS {{ {v} {path} {w}, {w}x FILTER({w} != {w}x) }}")
             else:
                 raise TripsKGError("sh:maxCount > 1 inside a nested shape is not supported")
@@ -320,7 +325,7 @@ class Validator:
         counts: list[tuple[str, int]] = []
         for name, obj in self._components(prop):
             if name in ("minCount", "maxCount"):
-                counts.append((name, int(obj)))
+                counts.append((name, _int(obj)))
             elif name == "uniqueLang":
                 if obj == Literal(True):
                     add(f"SELECT DISTINCT ?this WHERE {{ {{ SELECT ?this ?lang "
@@ -351,10 +356,10 @@ class Validator:
                 inner = (f"SELECT ?this (COUNT(DISTINCT ?v) AS ?n) WHERE {{ {focus} OPTIONAL "
                          f"{{ ?this {path} ?v FILTER({cond}) }} }} GROUP BY ?this")
                 if qmin is not None:
-                    add(f"SELECT ?this WHERE {{ {{ {inner} }} FILTER(?n < {int(qmin)}) }}",
+                    add(f"SELECT ?this WHERE {{ {{ {inner} }} FILTER(?n < {_int(qmin)}) }}",
                         "qualifiedMinCount")
                 if qmax is not None:
-                    add(f"SELECT ?this WHERE {{ {{ {inner} }} FILTER(?n > {int(qmax)}) }}",
+                    add(f"SELECT ?this WHERE {{ {{ {inner} }} FILTER(?n > {_int(qmax)}) }}",
                         "qualifiedMaxCount")
             elif name == "sparql":
                 self._compile_sparql(prop, obj, focus, path, severity, label)
@@ -475,7 +480,7 @@ def _failed(check: _Check, sol: ox.QuerySolution) -> Iterator[str]:
             if flag is not None and flag.value == "true":
                 yield component
     elif check.counts:
-        n = int(sol["n"].value)  # type: ignore[union-attr]
+        n = int(sol["n"].value)  # type: ignore[union-attr,unused-ignore]
         for component, bound in check.counts:
             if (n < bound) if component == "minCount" else (n > bound):
                 yield component

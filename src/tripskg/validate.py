@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from .oxutil import serialize
 from .resources import shapes_files
 from .vocab import DEFAULT_BASE, SH
 
@@ -170,4 +171,4 @@ def _report_ntriples(results: list[Result], base: str) -> bytes:
             quads.append(ox.Triple(node, ox.NamedNode(SH + "resultPath"), ox.NamedNode(r.path)))
         if r.shape:
             quads.append(ox.Triple(node, ox.NamedNode(SH + "sourceShape"), ox.NamedNode(r.shape)))
-    return ox.serialize(sorted(quads, key=str), format=ox.RdfFormat.N_TRIPLES)
+    return serialize(sorted(quads, key=str), ox.RdfFormat.N_TRIPLES)

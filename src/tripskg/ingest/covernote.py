@@ -163,10 +163,10 @@ def find_mentions(text: str, ref: Reference) -> list[Mention]:
     found.sort(key=lambda x: x[0])
     seen: set[str] = set()
     out = []
-    for _, m in found:
-        if m.iri not in seen:
-            seen.add(m.iri)
-            out.append(m)
+    for _, mention in found:
+        if mention.iri not in seen:
+            seen.add(mention.iri)
+            out.append(mention)
     return out
 
 

@@ -15,6 +15,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import cast
 
 import pyoxigraph as ox
 
@@ -22,6 +23,7 @@ from .. import __version__
 from ..build import BuildResult
 from ..checksums import sha256
 from ..errors import ValidationFailed
+from ..oxutil import serialize
 from ..site import write_site
 from ..validate import validate_store
 from ..vocab import STANDARD_PREFIXES
@@ -122,8 +124,8 @@ def publish(result: BuildResult, folder: Path, progress: Callable[[str], None] |
     assemble_jsonld(folder, ctx, parts)
     write_context(folder / CONTEXT_FILE, ctx)
     (folder / "validation.ttl").write_bytes(
-        ox.serialize(ox.parse(result.validation_report, format=ox.RdfFormat.N_TRIPLES),
-                     format=ox.RdfFormat.TURTLE, prefixes={"sh": STANDARD_PREFIXES["sh"]})
+        serialize(ox.parse(result.validation_report, format=ox.RdfFormat.N_TRIPLES),
+                  ox.RdfFormat.TURTLE, {"sh": STANDARD_PREFIXES["sh"]})
     )
 
     pause_point("void")
@@ -131,7 +133,7 @@ def publish(result: BuildResult, folder: Path, progress: Callable[[str], None] |
     ts = build_timestamp(result.inputs)
     dists = [Distribution(name, (folder / name).stat().st_size, sha256(folder / name))
              for name in DUMPS]
-    stats, counts = done["void-stats"]  # type: ignore[misc]
+    stats, counts = cast(tuple[DumpStats, Counts], done["void-stats"])
     void = void_triples(result.store, iris, dists, ts, Options(sparql_endpoint, download_base),
                         stats, counts)
     problems = validate_void(void)

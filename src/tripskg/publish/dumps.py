@@ -12,6 +12,7 @@ import pyoxigraph as ox
 
 from ..graph import GraphLines
 from ..iris import IRIs
+from ..oxutil import dump, serialize
 from ..vocab import STANDARD_PREFIXES, VANN
 
 # file name -> (format, named graphs?); tripskg.jsonld is written by jsonld.py (compacted)
@@ -120,9 +121,7 @@ def write_bytes(path: Path, data: bytes) -> None:
 
 def write_dump(path: Path, fmt: ox.RdfFormat, items: Iterable[ox.Triple] | Iterable[ox.Quad],
                pfx: dict[str, str]) -> None:
-    kwargs = {"prefixes": pfx} if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG,
-                                          ox.RdfFormat.RDF_XML) else {}
-    data = ox.serialize(items, format=fmt, **kwargs)
+    data = serialize(items, fmt, pfx)
     if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
         data = _sorted_prefix_header(data)
     write_bytes(path, data)
@@ -182,17 +181,16 @@ def sorted_dump(store: ox.Store, known: Iterable[GraphLines] = ()) -> SortedDump
     lines already) are taken from there instead of dumped from the store again."""
     given = {g.graph: g for g in known}
     graphs: list[tuple[str | None, list[bytes]]] = []
-    names: list[str | None] = sorted(g.value for g in store.named_graphs()
-                                     if isinstance(g, ox.NamedNode))
-    if len(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())):
+    names: list[str | None] = [*sorted(g.value for g in store.named_graphs()
+                                       if isinstance(g, ox.NamedNode))]
+    if len(dump(store, ox.RdfFormat.N_TRIPLES, ox.DefaultGraph())):
         names.append(None)  # "DEFAULT" sorts after "<…>", as in sorted_quads
     for name in names:
         if name is not None and name in given:
             lines = given[name].lines()
         else:
             graph = ox.DefaultGraph() if name is None else ox.NamedNode(name)
-            lines = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph).splitlines(
-                keepends=True)
+            lines = dump(store, ox.RdfFormat.N_TRIPLES, graph).splitlines(keepends=True)
             lines.sort()
         if lines:
             graphs.append((name, lines))

@@ -20,6 +20,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from ..iris import IRIs
+from ..oxutil import select
 from ..vocab import OWL, RDF, RDFS, XSD
 from .dumps import prefixes
 
@@ -47,7 +48,7 @@ def context(iris: IRIs, store: ox.Store | None = None) -> dict[str, Any]:
 def _property_terms(iris: IRIs, store: ox.Store) -> dict[str, Any]:
     ontology = ox.NamedNode(iris.graph("ontology"))
     terms: dict[str, Any] = {}
-    rows = store.query(
+    rows = select(store,
         f"""SELECT ?p ?kind (SAMPLE(?r) AS ?range) WHERE {{
               GRAPH <{ontology.value}> {{
                 ?p a ?kind . FILTER(?kind IN (<{OWL}ObjectProperty>, <{OWL}DatatypeProperty>))

@@ -56,7 +56,7 @@ class Scheme:
 def _describe(store: ox.Store, graph: str) -> dict[str, Node]:
     out: dict[str, Node] = defaultdict(lambda: defaultdict(list))
     for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
-        if isinstance(q.subject, ox.NamedNode):
+        if isinstance(q.subject, ox.NamedNode) and not isinstance(q.object, ox.Triple):
             out[q.subject.value][q.predicate.value].append(q.object)
     for node in out.values():
         for values in node.values():
@@ -64,7 +64,7 @@ def _describe(store: ox.Store, graph: str) -> dict[str, Node]:
     return out
 
 
-def _by_lang(values: list) -> dict[str, list[str]]:  # type: ignore[type-arg]
+def _by_lang(values: list[ox.NamedNode | ox.BlankNode | ox.Literal]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = defaultdict(list)
     for v in values:
         if isinstance(v, ox.Literal):
@@ -237,7 +237,7 @@ def _hierarchy(children: dict[str | None, list[str]], labels: dict[str, str]
     seen: set[str] = set()
 
     def kids(parent: str | None) -> list[str]:
-        return sorted(children.get(parent, []), key=lambda i: (labels.get(i, i).casefold(), i))
+        return sorted(children.get(parent, []), key=lambda i: ((labels.get(i) or i).casefold(), i))
 
     stack = [(c, 0) for c in reversed(kids(None))]
     while stack:

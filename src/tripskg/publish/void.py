@@ -28,6 +28,7 @@ import pyoxigraph as ox
 
 from ..errors import TripsKGError
 from ..iris import IRIs
+from ..oxutil import select, serialize
 from ..vocab import DCAT, DCT, FOAF, OWL, RDF, SKOS, SPDX, VOID, XSD
 from .dumps import FORMAT_IRIS, MEDIA_TYPES, TITLES, prefixes
 
@@ -236,7 +237,7 @@ def _int(term: ox.Literal) -> int:
 def dataset_counts(store: ox.Store, base: str, stats: DumpStats | None) -> Counts:
     """Triples, subjects, classes and properties, overall and per named graph."""
     def q(text: str, union: bool = False) -> list[ox.QuerySolution]:
-        return list(store.query(text, use_default_graph_as_union=union))
+        return list(select(store, text, use_default_graph_as_union=union))
 
     # a triple in two named graphs counts once in the union (hence the DISTINCT subqueries)
     distinct = "{ SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
@@ -300,7 +301,7 @@ def _slug(iri: str, pfx: dict[str, str]) -> str:
     return "h-" + hashlib.sha1(iri.encode()).hexdigest()[:16]
 
 
-def _partitions(add, num, s: str, classes: dict[str, int],  # type: ignore[no-untyped-def]
+def _partitions(add, num, s: str, classes: dict[str, int],  # type: ignore[no-untyped-def,unused-ignore]
                 properties: dict[str, int], pfx: dict[str, str]) -> None:
     for c, n in sorted(classes.items()):
         part = f"{s}/classes/{_slug(c, pfx)}"
@@ -319,7 +320,7 @@ def _partitions(add, num, s: str, classes: dict[str, int],  # type: ignore[no-un
 def _graph_titles(store: ox.Store, tkg: str) -> dict[str, str]:
     """A human label per named graph: the report title, the ontology title ..."""
     out: dict[str, str] = {}
-    rows = store.query(f"""SELECT ?g (MIN(?t) AS ?title) WHERE {{ GRAPH ?g {{
+    rows = select(store, f"""SELECT ?g (MIN(?t) AS ?title) WHERE {{ GRAPH ?g {{
         ?s a ?c . FILTER(?c IN (<{tkg}Report>, <{OWL}Ontology>))
         ?s <{DCT}title> ?t FILTER(langMatches(lang(?t), "en")) }} }} GROUP BY ?g""")
     for r in rows:
@@ -340,7 +341,7 @@ def validate_void(triples: list[ox.Triple]) -> list[str]:
     from pyshacl import validate
 
     data = rdflib.Graph().parse(
-        data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode(), format="nt")
+        data=serialize(triples, ox.RdfFormat.N_TRIPLES).decode(), format="nt")
     shapes = rdflib.Graph().parse(void_shapes_file(), format="turtle")
     conforms, report, _ = validate(data, shacl_graph=shapes, inference="none")
     if conforms:

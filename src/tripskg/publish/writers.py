@@ -21,6 +21,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from ..oxutil import serialize
 from ..workers import can_fork, cpu_jobs, env_jobs, fork_pool
 from .dumps import SortedDump, _sorted_prefix_header, write_bytes
 from .jsonld import JSONLD_TAIL, Compactor, graph_block, jsonld_head, ntriples_triples
@@ -45,7 +46,7 @@ class DumpContext:
 
 def _serialize(data: bytes, source: ox.RdfFormat, target: ox.RdfFormat,
                pfx: dict[str, str]) -> bytes:
-    out = ox.serialize(ox.parse(data, format=source), format=target, prefixes=pfx)
+    out = serialize(ox.parse(data, format=source), target, pfx)
     return out if target == ox.RdfFormat.RDF_XML else _sorted_prefix_header(out)
 
 
@@ -78,6 +79,11 @@ def _jsonld_part(c: DumpContext, graphs: list[tuple[str | None, list[bytes]]], i
         graph = ox.DefaultGraph() if name is None else ox.NamedNode(name)
         blocks.append(graph_block(graph, ntriples_triples(lines), comp))
     _part_path(c.folder, index).write_text(",".join(blocks), encoding="utf-8", newline="\n")
+
+
+def _jsonld_job(c: DumpContext, graphs: list[tuple[str | None, list[bytes]]], index: int
+                ) -> Work:
+    return lambda: _jsonld_part(c, graphs, index)
 
 
 def _part_path(folder: Path, index: int) -> Path:
@@ -124,8 +130,7 @@ def dump_jobs(c: DumpContext, jsonld_parts: int) -> list[Job]:
     chunks = _chunks(c.dump.graphs, jsonld_parts)
     for i, chunk in enumerate(chunks):
         size = sum(len(lines) for _, lines in chunk)
-        jobs.append(Job(f"tripskg.jsonld#{i}", 7.0 * size,
-                        lambda chunk=chunk, i=i: _jsonld_part(c, chunk, i)))
+        jobs.append(Job(f"tripskg.jsonld#{i}", 7.0 * size, _jsonld_job(c, chunk, i)))
     return jobs
 
 
