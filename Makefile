@@ -95,6 +95,8 @@ vendor:
 	  .vendor-tmp/swagger/package/LICENSE .vendor-tmp/swagger/package/NOTICE $(VENDOR)/swagger-ui/
 	sed -i 's|//# sourceMappingURL=.*$$||' $(VENDOR)/yasgui/yasgui.min.js $(VENDOR)/swagger-ui/swagger-ui-bundle.js
 	sed -i 's|/\*# sourceMappingURL=.*\*/||' $(VENDOR)/yasgui/yasgui.min.css $(VENDOR)/swagger-ui/swagger-ui.css
+	# served precompressed (serve/static.py): a third of the size in the package
+	gzip -n -9 -f $(VENDOR)/swagger-ui/swagger-ui-bundle.js
 	rm -rf .vendor-tmp
 
 clean:

@@ -124,6 +124,34 @@ def test_api_docs_use_local_assets(client: httpx.Client) -> None:
     assert client.get("/static/api-docs.js").status_code == 200
 
 
+def test_precompressed_bundle_is_served_gzipped_or_plain(client: httpx.Client) -> None:
+    """swagger-ui-bundle.js is kept as .js.gz: browsers get the gzip bytes with
+    Content-Encoding, clients that do not accept gzip the plain file; same content."""
+    import gzip
+
+    from tripskg.resources import project_root
+
+    packed = (project_root() / "src/tripskg/static/vendor/swagger-ui/"
+              "swagger-ui-bundle.js.gz").read_bytes()
+    url = "/static/vendor/swagger-ui/swagger-ui-bundle.js"
+    gz = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert gz.status_code == 200
+    assert gz.headers["content-encoding"] == "gzip"
+    assert gz.headers["content-type"].startswith(("text/javascript", "application/javascript"))
+    assert "accept-encoding" in gz.headers["vary"].lower()
+    assert gz.content == gzip.decompress(packed)  # httpx decodes Content-Encoding
+    assert int(gz.headers["content-length"]) == len(packed)
+    plain = client.get(url, headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200 and "content-encoding" not in plain.headers
+    assert plain.content == gz.content and b"SwaggerUIBundle" in plain.content
+    etag = gz.headers["etag"]
+    again = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": etag})
+    assert again.status_code == 304
+    for bad in ("/static/vendor/swagger-ui/missing.js", "/static/../pyproject.toml",
+                "/static/vendor/swagger-ui/%2e%2e/%2e%2e/%2e%2e/serve/app.py"):
+        assert client.get(bad).status_code == 404, bad
+
+
 def test_html_form_page(client: httpx.Client) -> None:
     r = client.get("/queries/activities-by-country", params={"country": "BGD", "kind": "all"})
     assert r.status_code == 200

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import hmac
 import re
 import signal
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -50,6 +50,7 @@ from ..vocab import RDF, SKOS
 from .backend import DUMP_MEDIA_TYPES, Backend, Config
 from .conneg import FORMAT_NAMES, GRAPH_ALIASES, GRAPH_FORMATS, negotiate, parse_accept
 from .openapi import RESERVED, openapi
+from .static import PrecompressedStaticFiles
 from .worker import _COMMENT, _STRINGS, Answer, Busy, SelectJob, SparqlJob, Timeout
 
 HTML = "text/html"
@@ -696,7 +697,9 @@ def create_app(config: Config) -> Starlette:
         app.state.links = ServerLinks(backend.base)
         app.state.concepts = _concepts(backend)
         loop = asyncio.get_running_loop()
-        with contextlib.suppress(NotImplementedError, RuntimeError, AttributeError):
+        # SIGHUP reloads dist/: POSIX only, and only where the server owns the main thread
+        # (not inside a test client's thread)
+        if hasattr(signal, "SIGHUP") and threading.current_thread() is threading.main_thread():
             loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(reload(app)))
         try:
             yield
@@ -721,7 +724,7 @@ def create_app(config: Config) -> Starlette:
         Route("/id/{path:path}", resource),
         Route("/def", resource),
         Route("/def/{path:path}", resource),
-        Mount("/static", app=StaticFiles(directory=str(STATIC)), name="static"),
+        Mount("/static", app=PrecompressedStaticFiles(directory=str(STATIC)), name="static"),
     ]
     ontology_docs = config.dist / "ontology"
     if ontology_docs.is_dir():
