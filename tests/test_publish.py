@@ -33,7 +33,7 @@ from tripskg.publish import DUMPS, PAUSE_ENV, PAUSE_STEPS, publish
 from tripskg.publish.jsonld import context
 from tripskg.publish.ontodoc import render_ontology_html
 from tripskg.publish.void import Options, validate_void, void_triples
-from tripskg.validate import _report_ntriples
+from tripskg.validate import report_ntriples
 from tripskg.vocab import DCAT, DCT, RDF, RDFS, SPDX, VOID, XSD
 
 GOLDEN = ROOT / "tests" / "data" / "golden"
@@ -529,7 +529,7 @@ def tiny_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     iris = IRIs()
     # published as given (validated=True): the golden files cover terms SHACL would reject
     result = BuildResult(tiny_store(iris), iris, [], 0, validated=True,
-                         validation_report=_report_ntriples([], iris.base))
+                         validation_report=report_ntriples([], iris.base))
     folder = tmp_path_factory.mktemp("tiny")
     old = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = EPOCH

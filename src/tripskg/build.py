@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from .buildcache import PartCache
+from .buildcache import MANIFEST, Manifest, PartCache, load_manifest, publish_digest
 from .errors import ErrorGroup, InputError, Location, TripsKGError, Warning_
-from .graph import GraphLines, ontology_quads, reference_quads, report_quads
+from .graph import (
+    GraphLines,
+    ontology_quads,
+    owned_prefixes,
+    reference_quads,
+    report_quads,
+    split_owned,
+)
 from .ingest.annex import READERS, read_annex
 from .ingest.covernote import parse_cover_note
 from .ingest.dates import PartialDate, parse_date
@@ -47,6 +55,14 @@ class BuildResult:
     inputs: list[Path] = field(default_factory=list)
     graphs: list[GraphLines] = field(default_factory=list)  # sorted lines of the data graphs
     validated: bool = False  # results and validation_report are set
+    # report graphs: graph IRI -> (report key, build-cache digest or None)
+    parts: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    # report graphs whose owned subjects are not in the store: their SHACL results and VoID
+    # figures come from the last build (graph IRI -> digest; see publish/pieces.py)
+    settled: dict[str, str] = field(default_factory=dict)
+    manifest: Manifest | None = None  # where the last build's pieces are
+    manifest_path: Path | None = None  # where this build's will be kept
+    shared_key: str = ""  # checksum of the lines about subjects no report owns
 
     @property
     def violations(self) -> list[Result]:
@@ -218,6 +234,7 @@ class Part:
     locations: dict[str, str] = field(default_factory=dict)
     inputs: list[Path] = field(default_factory=list)
     errors: list[TripsKGError] = field(default_factory=list)
+    digest: str | None = None  # build-cache key of its inputs
 
 
 def read_part(src: Source, data_dir: Path, ref: Reference, iris: IRIs) -> Part:
@@ -279,6 +296,7 @@ def read_parts(sources: list[Source], data_dir: Path, ref: Reference, iris: IRIs
     for src in sources:
         cached = cache.get(src) if cache else None
         if cached is not None:
+            cached.digest = cache.key(src) if cache else None
             parts[src.key] = cached
             if on_part:
                 on_part(cached)
@@ -290,6 +308,7 @@ def read_parts(sources: list[Source], data_dir: Path, ref: Reference, iris: IRIs
     def done(part: Part, src: Source) -> None:
         parts[part.key] = part
         if cache and not part.errors:
+            part.digest = cache.key(src)
             cache.put(src, part)
         if on_part:
             on_part(part)
@@ -313,33 +332,58 @@ def read_parts(sources: list[Source], data_dir: Path, ref: Reference, iris: IRIs
 
 def build_graph(
     data_dir: Path, base: str = DEFAULT_BASE, progress: Progress | None = None,
-    cache_dir: Path | None = None,
+    cache_dir: Path | None = None, full_store: bool = True,
 ) -> BuildResult:
     """Read the sources and build the store (not yet validated).
 
     ``cache_dir``: keep each report's parsed records and named graph there, keyed by the
     checksum of its inputs, the reference data and the tripskg code, and reuse them on the
     next build (see :mod:`tripskg.buildcache`).
+
+    ``full_store=False`` (with ``cache_dir``): reports unchanged since the last build, whose
+    SHACL results and figures that build kept, are not loaded into the store (only their
+    lines about shared subjects, such as Council meetings, are); publishing reuses what the
+    last build wrote for them. Nothing that queries the whole graph (the static site) may run
+    on such a store.
     """
     iris = IRIs(base)
     ref = load_reference(iris.base)
     sources, errors = discover(data_dir)
     cache = PartCache(cache_dir, data_dir, iris) if cache_dir is not None else None
+    manifest_path = cache_dir / MANIFEST if cache_dir is not None else None
+    manifest = load_manifest(manifest_path, publish_digest(iris.base))
     store = ox.Store()
     store.extend(ontology_quads(iris))
     graphs = [reference_quads(ref)]
     graphs[0].load_into(store)
+    part_graphs: dict[str, tuple[str, str | None]] = {}
+    others: dict[str, list[bytes]] = {}
+    candidates: dict[str, GraphLines] = {}
 
     def load(part: Part) -> None:
-        if part.graph is not None and not errors:
-            part.graph.load_into(store)
-            graphs.append(part.graph)
+        if part.graph is None or errors:
+            return
+        g = part.graph
+        graphs.append(g)
+        part_graphs[g.graph] = (part.key, part.digest)
+        _, others[g.graph] = split_owned(g.lines(), owned_prefixes(iris, part.key))
+        if not full_store and manifest and part.digest in manifest.parts:
+            candidates[g.graph] = g
+            store.load(b"".join(others[g.graph]), format=ox.RdfFormat.N_TRIPLES,
+                       to_graph=ox.NamedNode(g.graph))
+        else:
+            g.load_into(store)
 
     parts = read_parts(sources, data_dir, ref, iris, progress, cache, load)
     for part in parts:
         errors.extend(part.errors)
     if errors:
         raise ErrorGroup(errors)
+    shared_key = shared_checksum(others)
+    if candidates and manifest is not None and manifest.shared != shared_key:
+        for g in candidates.values():  # lines about shared subjects changed: check them all
+            g.load_into(store)
+        candidates = {}
     inputs = [data_dir / REGISTER] if (data_dir / REGISTER).is_file() else []
     warnings: list[Warning_] = []
     locations = reference_locations(ref)
@@ -350,8 +394,24 @@ def build_graph(
     if cache is not None:
         cache.prune()
     reports = [p.report for p in parts if p.report is not None]
+    settled = {name: d for name, (_, d) in part_graphs.items() if name in candidates and d}
+    if settled and progress:
+        progress(f"{len(settled)} unchanged reports kept out of the store (their SHACL results "
+                 "and figures come from the last build)")
     return BuildResult(store, iris, reports, sum(p.n_activities for p in parts), warnings,
-                       locations=locations, inputs=inputs, graphs=graphs)
+                       locations=locations, inputs=inputs, graphs=graphs, parts=part_graphs,
+                       settled=settled, manifest=manifest, manifest_path=manifest_path,
+                       shared_key=shared_key)
+
+
+def shared_checksum(others: dict[str, list[bytes]]) -> str:
+    """Checksum of the report graphs' lines about subjects no report owns."""
+    h = hashlib.sha256()
+    for name in sorted(others):
+        h.update(name.encode("utf-8") + b"\n")
+        for line in others[name]:
+            h.update(line)
+    return h.hexdigest()
 
 
 def build_and_validate(

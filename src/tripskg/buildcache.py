@@ -17,15 +17,16 @@ import json
 import os
 import pickle
 import tempfile
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .checksums import sha256
 from .ingest.text import display_path
 from .iris import IRIs
-from .resources import reference_dir
+from .resources import ontology_dir, reference_dir, vocab_files
 
 if TYPE_CHECKING:
     from .build import Part, Source
@@ -46,6 +47,77 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
+def publish_digest(base: str) -> str:
+    """Checksum of what the published pieces of a report depend on besides its part: the code,
+    base IRI, ontology, vocabularies and shapes."""
+    from .validate import shapes_turtle
+
+    h = hashlib.sha256(f"{code_digest()} {base}".encode())
+    for path in [ontology_dir() / "tripskg.ttl", *vocab_files()]:
+        h.update(path.name.encode() + b"\0" + sha256(path).encode())
+    h.update(shapes_turtle(base).encode("utf-8"))
+    return h.hexdigest()
+
+
+MANIFEST = "publish.pickle"
+
+
+# --------------------------------------------------------------------------- manifest
+MANIFEST_FORMAT = 1
+
+
+@dataclass
+class Manifest:
+    """Where the pieces of the last build are (kept in the build cache)."""
+
+    key: str  # checksum of the code, base IRI, ontology and shapes the pieces depend on
+    folder: str = ""
+    files: dict[str, tuple[int, int]] = field(default_factory=dict)  # name -> (size, mtime_ns)
+    spans: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
+    parts: dict[str, Any] = field(default_factory=dict)  # report digest -> PartOutcome
+    shared: str = ""  # checksum of the lines about subjects no report owns (see build.py)
+    format: int = MANIFEST_FORMAT
+
+    def usable_files(self) -> set[str]:
+        """The files of the last build that are still there, unchanged."""
+        ok = set()
+        for name, (size, mtime) in self.files.items():
+            try:
+                st = (Path(self.folder) / name).stat()
+            except OSError:
+                continue
+            if st.st_size == size and st.st_mtime_ns == mtime:
+                ok.add(name)
+        return ok
+
+
+def load_manifest(path: Path | None, key: str) -> Manifest | None:
+    if path is None:
+        return None
+    try:
+        with path.open("rb") as fh:
+            m = pickle.load(fh)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
+            IndexError, TypeError, ValueError):
+        return None
+    if not isinstance(m, Manifest) or m.format != MANIFEST_FORMAT or m.key != key:
+        return None
+    return m
+
+
+def save_manifest(path: Path, manifest: Manifest) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(manifest, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+
 class PartCache:
     """Parts of one data folder, stored under ``folder/parts/``."""
 
@@ -55,8 +127,14 @@ class PartCache:
         self.base = iris.base
         self.used: set[str] = set()
         self.hits = 0
+        self._keys: dict[str, str] = {}
 
     def key(self, src: Source) -> str:
+        if src.key not in self._keys:
+            self._keys[src.key] = self._key(src)
+        return self._keys[src.key]
+
+    def _key(self, src: Source) -> str:
         files = {}
         for name, path in (("note", src.note), ("annex", src.annex)):
             if path is not None:

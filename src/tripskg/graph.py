@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .ingest.dates import PartialDate
-from .iris import IRIs
+from .iris import IRIs, safe_key
 from .model import Activity, Fact, Report
 from .reference import Entity, Membership, Reference
 from .resources import ontology_dir, vocab_files
@@ -123,7 +124,7 @@ class Quads:
 class GraphLines:
     """A named graph as sorted, distinct N-Triples lines (UTF-8), the form the dumps are cut
     from. Lines compare in code point order, the order of sorting terms by their N-Triples
-    text (see ``publish.dumps.SortedDump``)."""
+    text (see ``publish.pieces``)."""
 
     graph: str
     ntriples: bytes
@@ -133,10 +134,50 @@ class GraphLines:
         return cls(graph, "".join(sorted(set(lines))).encode("utf-8"))
 
     def lines(self) -> list[bytes]:
-        return self.ntriples.splitlines(keepends=True)
+        """The lines (split once, then kept; not pickled)."""
+        cached: list[bytes] | None = self.__dict__.get("_lines")
+        if cached is None:
+            cached = self.__dict__["_lines"] = self.ntriples.splitlines(keepends=True)
+        return cached
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"graph": self.graph, "ntriples": self.ntriples}
 
     def load_into(self, store: ox.Store) -> None:
         store.load(self.ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(self.graph))
+
+
+# --------------------------------------------------------------------------- ownership
+# A report owns the IRIs it mints; only its own named graph describes them (publish/pieces.py).
+def owned_prefixes(iris: IRIs, report_key: str) -> list[bytes]:
+    """N-Triples prefixes of the subjects a report owns, in sorted order."""
+    report = iris.report(report_key)
+    return sorted(p.encode("utf-8") for p in (
+        f"<{iris.id}activity/{safe_key(report_key)}/", f"<{report}/", f"<{report}> "))
+
+
+def owned_ranges(lines: list[bytes], prefixes: list[bytes]) -> list[tuple[int, int]]:
+    """Line ranges (sorted lines) whose subject starts with one of ``prefixes``."""
+    out = []
+    for p in prefixes:
+        a = bisect_left(lines, p)
+        b = bisect_left(lines, p + b"\xff", a)  # no UTF-8 byte is 0xff
+        if b > a:
+            out.append((a, b))
+    return sorted(out)
+
+
+def split_owned(lines: list[bytes], prefixes: list[bytes]) -> tuple[list[bytes], list[bytes]]:
+    """(owned lines, other lines) of a report graph's sorted lines; both stay sorted."""
+    owned: list[bytes] = []
+    other: list[bytes] = []
+    at = 0
+    for a, b in owned_ranges(lines, prefixes):
+        other.extend(lines[at:a])
+        owned.extend(lines[a:b])
+        at = b
+    other.extend(lines[at:])
+    return owned, other
 
 
 # --------------------------------------------------------------------------- static files

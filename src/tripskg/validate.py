@@ -93,8 +93,8 @@ def validate_store(
             )
             for r in validator.validate(store)
         ]
-        results = sorted(set(out), key=_order)
-        return results, _report_ntriples(results, base)
+        results = sorted(set(out), key=result_order)
+        return results, report_ntriples(results, base)
     if engine != "pyshacl":
         raise ValueError(f"unknown SHACL engine {engine!r}; expected one of {ENGINES}")
     import rdflib
@@ -110,7 +110,7 @@ def validate_store(
         data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
     )
     results = _results(report, locations)
-    return results, _report_ntriples(results, base)
+    return results, report_ntriples(results, base)
 
 
 def _results(report: object, locations: Mapping[str, str]) -> list[Result]:
@@ -139,14 +139,14 @@ def _results(report: object, locations: Mapping[str, str]) -> list[Result]:
             shape=str(shape) if isinstance(shape, rdflib.URIRef) else None,
             value=None if value is None else str(value),
         ))
-    return sorted(set(out), key=_order)
+    return sorted(set(out), key=result_order)
 
 
-def _order(r: Result) -> tuple[int, str, str, str, str]:
+def result_order(r: Result) -> tuple[int, str, str, str, str]:
     return (SEVERITY_ORDER.get(r.severity, 9), r.location, r.focus, r.path or "", r.message)
 
 
-def _report_ntriples(results: list[Result], base: str) -> bytes:
+def report_ntriples(results: list[Result], base: str) -> bytes:
     """A deterministic sh:ValidationReport (result IRIs numbered in sorted order)."""
     rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
     report = ox.NamedNode(base + "validation/report")

@@ -7,9 +7,12 @@ import ctypes
 import multiprocessing as mp
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from multiprocessing.pool import Pool
+from typing import Any, TypeVar, cast
+
+T = TypeVar("T")
 
 
 def _die_with_parent() -> None:
@@ -56,3 +59,34 @@ def jobs_setting(jobs: int | None) -> Iterator[None]:
             os.environ.pop("TRIPSKG_JOBS", None)
         else:
             os.environ["TRIPSKG_JOBS"] = old
+
+
+_BACKGROUND: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []  # inherited through fork
+
+
+def _run_background() -> Any:
+    fn, args = _BACKGROUND[-1]
+    return fn(*args)
+
+
+def in_background(fn: Callable[..., T], *args: Any) -> Callable[[], T]:
+    """Start ``fn(*args)`` in a forked worker process (the function and its arguments are
+    inherited, not pickled; the value comes back pickled); returns the function that waits
+    for the value (raising what ``fn`` raised). Without fork, runs it at once."""
+    if not can_fork():
+        value = fn(*args)
+        return lambda: value
+    _BACKGROUND.append((fn, args))
+    try:
+        pool = fork_pool(1)
+    finally:
+        _BACKGROUND.pop()
+    pending = pool.apply_async(_run_background)
+
+    def wait() -> T:
+        try:
+            return cast(T, pending.get())
+        finally:
+            pool.terminate()
+            pool.join()
+    return wait

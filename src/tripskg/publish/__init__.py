@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
@@ -21,57 +23,50 @@ import pyoxigraph as ox
 
 from .. import __version__
 from ..build import BuildResult
+from ..buildcache import Manifest, publish_digest, save_manifest
 from ..checksums import sha256
 from ..errors import ValidationFailed
-from ..oxutil import serialize
+from ..iris import IRIs, safe_key
+from ..oxutil import dump, serialize
 from ..site import write_site
-from ..validate import validate_store
+from ..validate import Result, report_ntriples, result_order, validate_store
 from ..vocab import STANDARD_PREFIXES
+from ..workers import in_background
 from .atomic import BUILDS_SUFFIX, PAUSE_ENV, PAUSE_STEPS, atomic_output, pause_point
-from .dumps import (
-    DUMPS,
-    MEDIA_TYPES,
-    SortedDump,
-    prefixes,
-    sorted_dump,
-    sorted_quads,
-    sorted_triples,
-    write_dump,
-)
+from .dumps import DUMPS, MEDIA_TYPES, prefixes, write_dump
 from .jsonld import CONTEXT_FILE, context, write_context
 from .ontodoc import write_ontology_docs
+from .pieces import GraphSource, assemble_all, content_key, plan_dumps, reusable_spans
 from .void import (
-    Counts,
     Distribution,
-    DumpStats,
+    GraphStats,
+    LineStats,
     Options,
     VoidError,
-    dataset_counts,
+    combine_counts,
+    graph_stats,
     validate_void,
     void_triples,
     write_void,
 )
-from .writers import (
-    DumpContext,
-    Job,
-    assemble_jsonld,
-    dump_jobs,
-    n_jsonld_parts,
-    processes_for,
-    run_jobs,
-)
+from .writers import PIECES_DIR, Job, piece_jobs, processes_for, run_jobs
 
 __all__ = [
     "BUILDS_SUFFIX", "DUMPS", "MEDIA_TYPES", "PAUSE_ENV", "PAUSE_STEPS", "atomic_output",
-    "build_record", "build_timestamp", "prefixes", "publish", "sha256", "sorted_quads",
-    "sorted_triples", "write_checksums", "write_dump",
+    "build_record", "build_timestamp", "prefixes", "publish", "sha256",
+    "write_checksums", "write_dump",
 ]
 
 
-def write_checksums(folder: Path) -> None:
-    """SHA256SUMS of every file under ``folder`` (format of ``sha256sum -c``), sorted."""
+def write_checksums(folder: Path, known: dict[str, str] | None = None) -> None:
+    """SHA256SUMS of every file under ``folder`` (format of ``sha256sum -c``), sorted;
+    ``known``: checksums already computed (relative path -> hex)."""
+    known = known or {}
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "SHA256SUMS")
-    lines = [f"{sha256(p)}  {p.relative_to(folder).as_posix()}" for p in files]
+    lines = []
+    for p in files:
+        rel = p.relative_to(folder).as_posix()
+        lines.append(f"{known.get(rel) or sha256(p)}  {rel}")
     (folder / "SHA256SUMS").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -84,44 +79,111 @@ def build_timestamp(inputs: Iterable[Path]) -> int:
     return max(mtimes, default=0)
 
 
+@dataclass
+class PartOutcome:
+    """What publishing found for one report's graph, kept for the next build: the SHACL
+    results about the subjects it owns and the graph's VoID figures."""
+
+    results: list[Result]
+    stats: GraphStats
+
+
+def graph_sources(result: BuildResult, keyed: bool) -> list[GraphSource]:
+    """Every graph as sorted lines, named graphs in IRI order, then the default graph."""
+    given = {g.graph: g for g in result.graphs}
+    store = result.store
+    named = {*given, *(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))}
+    names: list[str | None] = [*sorted(named)]
+    if len(dump(store, ox.RdfFormat.N_TRIPLES, ox.DefaultGraph())):
+        names.append(None)  # the default graph last, as N-Quads sort it ("<…>" before "")
+    out = []
+    for i, name in enumerate(names):
+        report, digest = result.parts.get(name or "", (None, None))
+        if name is not None and name in given:
+            lines = given[name].lines()
+        else:
+            graph = ox.DefaultGraph() if name is None else ox.NamedNode(name)
+            lines = dump(store, ox.RdfFormat.N_TRIPLES, graph).splitlines(keepends=True)
+            lines.sort()
+        key = digest if digest and keyed else (content_key(lines) if keyed else f"local-{i}")
+        out.append(GraphSource(name, lines, key, report))
+    return out
+
+
+def _owner(iri: str, iris: IRIs, graph_of: dict[str, str]) -> str | None:
+    """The graph of the report that owns ``iri`` (None: a shared subject)."""
+    for ns in (iris.id + "activity/", iris.id + "report/"):
+        if iri.startswith(ns):
+            return graph_of.get(iri[len(ns):].split("/", 1)[0])
+    return None
+
+
 def publish(result: BuildResult, folder: Path, progress: Callable[[str], None] | None = None,
             *, sparql_endpoint: str | None = None, download_base: str | None = None,
             site: bool = True) -> dict[str, object]:
-    """Write every artifact of the build into ``folder`` (which must exist and be empty)."""
+    """Write every artifact of the build into ``folder`` (which must exist and be empty).
+
+    With a build cache (``result.manifest_path``), pieces of the dumps unchanged since the
+    last build are copied from its files, and what this build wrote is recorded for the next
+    one (see :mod:`.pieces`).
+    """
     def step(msg: str) -> None:
         if progress:
             progress(msg)
 
     pause_point("publish-start")
     iris = result.iris
-    step("sorting the quads")
-    dump = sorted_dump(result.store, result.graphs)
+    keyed = result.manifest_path is not None
+    step("planning the dumps")
+    sources = graph_sources(result, keyed)
     ctx = context(iris, result.store)
-    dc = DumpContext(folder, dump, prefixes(iris), ctx)
-    processes = processes_for(dump.n_quads)
-    jobs = dump_jobs(dc, max(1, processes * 2 if processes > 1 else 1))
-    parts = n_jsonld_parts(jobs)
+    plan = plan_dumps(sources, iris, prefixes(iris), ctx, keyed)
+    spans = reusable_spans(plan, result.manifest)
+    missing = [p for p in plan.pieces() if (p.file, p.key) not in spans]
+    n_quads = sum(len(g.lines) for g in sources)
+    in_store = n_quads - sum(len(g.lines) - len(plan.others.get(g.name or "", []))
+                             for g in sources if g.name in result.settled)
+    processes = processes_for(sum(p.size for p in missing) / 6 + in_store)
+    jobs = piece_jobs(missing, folder, max(1, processes * 2 if processes > 1 else 1))
     pending_validation = not result.validated
     if pending_validation:
-        jobs.append(Job("validate", 7.0 * dump.n_quads, lambda: validate_store(
+        jobs.append(Job("validate", 7.0 * in_store, lambda: validate_store(
             result.store, iris.base, result.locations)))
-    jobs.append(Job("void-stats", 2.0 * dump.n_quads, lambda: _void_stats(result, dump)))
+    jobs.append(Job("void-stats", 2.0 * in_store,
+                    lambda: graph_stats(result.store, iris.base, iris.tkg)))
     what = "writing the dumps" + (", validating with SHACL" if pending_validation else "")
-    step(f"{what} ({len(jobs)} jobs, {processes} process{'es' if processes > 1 else ''})")
+    step(f"{what} ({len(missing)} pieces to write, {len(spans)} reused; {len(jobs)} jobs, "
+         f"{processes} process{'es' if processes > 1 else ''})")
     done: dict[str, object] = {}
     for name, value, seconds in run_jobs(jobs, processes):
-        done[name] = value
-        if progress and not name.startswith("tripskg.jsonld#"):
-            progress(f"done: {name} ({seconds:.1f}s)")
-        if name == "tripskg.nt.gz":
-            pause_point("dumps")
+        if "#" in name:
+            for f, k, path, off, n in cast(list[tuple[str, str, str, int, int]], value):
+                spans[(f, k)] = (path, off, n)
+            if "dumps" not in done:
+                done["dumps"] = True
+                pause_point("dumps")
+        else:
+            done[name] = value
+            if progress:
+                progress(f"done: {name} ({seconds:.1f}s)")
+    if "dumps" not in done:
+        pause_point("dumps")
+    graph_of = {safe_key(report): g for g, (report, _) in result.parts.items()}
+    outcomes = _settled_outcomes(result)
     if pending_validation:
-        result.results, result.validation_report = done["validate"]  # type: ignore[misc]
+        fresh, _ = cast(tuple[list[Result], bytes], done["validate"])
+        results = [r for r in fresh if _owner(r.focus, iris, graph_of) not in result.settled]
+        for o in outcomes.values():
+            results.extend(o.results)
+        result.results = sorted(set(results), key=result_order)
+        result.validation_report = report_ntriples(result.results, iris.base)
         result.validated = True
         if result.violations:
             n = len(result.violations)
             raise ValidationFailed(f"{n} SHACL violation{'s' if n != 1 else ''}")
-    assemble_jsonld(folder, ctx, parts)
+    step("putting the dumps together")
+    assembled = assemble_all(plan, spans, folder)
+    shutil.rmtree(folder / PIECES_DIR, ignore_errors=True)
     write_context(folder / CONTEXT_FILE, ctx)
     (folder / "validation.ttl").write_bytes(
         serialize(ox.parse(result.validation_report, format=ox.RdfFormat.N_TRIPLES),
@@ -131,40 +193,74 @@ def publish(result: BuildResult, folder: Path, progress: Callable[[str], None] |
     pause_point("void")
     step("describing the dataset (void.ttl)")
     ts = build_timestamp(result.inputs)
-    dists = [Distribution(name, (folder / name).stat().st_size, sha256(folder / name))
+    dists = [Distribution(name, (folder / name).stat().st_size, assembled[name][0])
              for name in DUMPS]
-    stats, counts = cast(tuple[DumpStats, Counts], done["void-stats"])
+    stats = cast(dict[str, GraphStats], done["void-stats"])
+    for g, o in outcomes.items():
+        stats[g] = o.stats
+    counts = combine_counts(
+        stats, {g: LineStats.of(lines, iris.base) for g, lines in plan.others.items()},
+        LineStats.of(plan.shared, iris.base))
     void = void_triples(result.store, iris, dists, ts, Options(sparql_endpoint, download_base),
-                        stats, counts)
-    problems = validate_void(void)
-    if problems:
-        raise VoidError("void.ttl does not conform to shapes/dcat/void.ttl",
-                        hint="; ".join(problems[:5]))
+                        counts=counts)
+    void_problems = in_background(validate_void, void)  # pyshacl: ~1 s, beside what follows
     write_void(folder / "void.ttl", void, iris)
 
     pause_point("ontology")
     step("writing ontology/index.html")
     write_ontology_docs(folder / "ontology", result.store, iris)
 
-    record = build_record(result, len(dump.union), dump.n_quads, dump.graph_counts())
+    graphs = {g.name: len(g.lines) for g in sources if g.name is not None and g.lines}
+    record = build_record(result, plan.union_triples, n_quads, graphs)
     (folder / "build.json").write_text(json.dumps(record, indent=2, sort_keys=True) + "\n",
                                        encoding="utf-8")
+    step("checking void.ttl against its shapes")
+    problems = void_problems()
+    if problems:
+        raise VoidError("void.ttl does not conform to shapes/dcat/void.ttl",
+                        hint="; ".join(problems[:5]))
     if site:
+        if result.settled:
+            raise RuntimeError("the static site needs every report in the store "
+                               "(build_graph(full_store=True))")
         step("writing the static linked-data site (site/)")
         write_site(result, folder / "site")
     pause_point("checksums")
+    step("writing SHA256SUMS")
     # SHA256SUMS must stay the last step
-    write_checksums(folder)
+    write_checksums(folder, {name: digest for name, (digest, _) in assembled.items()})
+    if result.manifest_path is not None:
+        step("recording the pieces in the build cache")
+        _keep_manifest(result, folder, assembled, stats, graph_of)
     return record
 
 
-def _void_stats(result: BuildResult, dump: SortedDump) -> tuple[DumpStats, Counts]:
-    base = result.iris.base
-    subjects, entities = SortedDump.subjects(dump.union, base)
-    stats = DumpStats(len(dump.union), subjects, entities, dump.graph_counts(),
-                      {g: SortedDump.subjects(lines, base)[1]
-                       for g, lines in dump.graphs if g is not None})
-    return stats, dataset_counts(result.store, base, stats)
+def _settled_outcomes(result: BuildResult) -> dict[str, PartOutcome]:
+    if not result.settled:
+        return {}
+    assert result.manifest is not None
+    return {g: result.manifest.parts[d] for g, d in result.settled.items()}
+
+
+def _keep_manifest(result: BuildResult, folder: Path,
+                   assembled: dict[str, tuple[str, dict[str, tuple[int, int]]]],
+                   stats: dict[str, GraphStats], graph_of: dict[str, str]) -> None:
+    """Record where this build's pieces are, and each report's outcome, for the next build."""
+    assert result.manifest_path is not None
+    owned: dict[str, list[Result]] = {g: [] for g in result.parts}
+    for r in result.results:
+        g = _owner(r.focus, result.iris, graph_of)
+        if g is not None and g in owned:
+            owned[g].append(r)
+    files = {}
+    for name in assembled:
+        st = (folder / name).stat()
+        files[name] = (st.st_size, st.st_mtime_ns)
+    parts = {d: PartOutcome(owned[g], stats[g]) for g, (_, d) in result.parts.items()
+             if d and g in stats}
+    save_manifest(result.manifest_path, Manifest(
+        publish_digest(result.iris.base), str(folder.resolve()), files,
+        {name: where for name, (_, where) in assembled.items()}, parts, result.shared_key))
 
 
 def build_record(result: BuildResult, n_triples: int, n_quads: int,

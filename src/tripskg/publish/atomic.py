@@ -19,7 +19,7 @@ PAUSE_ENV = "TRIPSKG_TEST_PAUSE_AT"
 # kill -9 tests): it prints "tripskg: paused at <step>" to stderr and sleeps.
 PAUSE_STEPS = (
     "publish-start",    # work folder created, nothing written
-    "dumps",            # some dumps written (after tripskg.nt.gz)
+    "dumps",            # some pieces of the dumps written, the other jobs still running
     "void",             # all dumps written, void.ttl not yet
     "ontology",         # void.ttl written, ontology docs not yet
     "checksums",        # everything written except SHA256SUMS

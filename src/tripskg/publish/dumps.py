@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import gzip
-import heapq
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from ..graph import GraphLines
 from ..iris import IRIs
-from ..oxutil import dump, serialize
+from ..oxutil import serialize
 from ..vocab import STANDARD_PREFIXES, VANN
 
 # file name -> (format, named graphs?); tripskg.jsonld is written by jsonld.py (compacted)
@@ -85,21 +82,6 @@ def prefixes(iris: IRIs) -> dict[str, str]:
     return out
 
 
-def _quad_key(q: ox.Quad) -> tuple[str, str, str, str]:
-    return (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object))
-
-
-def sorted_quads(store: ox.Store) -> list[ox.Quad]:
-    """All quads, ordered by graph, subject, predicate, object (N-Quads string order)."""
-    return sorted(store, key=_quad_key)
-
-
-def sorted_triples(store: ox.Store) -> list[ox.Triple]:
-    """The union of the named graphs (a triple in two graphs once), in subject order."""
-    seen = {q.triple for q in store}
-    return sorted(seen, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-
-
 def _sorted_prefix_header(data: bytes) -> bytes:
     """pyoxigraph writes prefixes in hash order: sort them so output is byte-stable."""
     end = 0
@@ -125,86 +107,3 @@ def write_dump(path: Path, fmt: ox.RdfFormat, items: Iterable[ox.Triple] | Itera
     if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
         data = _sorted_prefix_header(data)
     write_bytes(path, data)
-
-
-# --------------------------------------------------------------------------- fast sorted dumps
-@dataclass
-class SortedDump:
-    """The store as sorted N-Triples lines, per named graph and for their union.
-
-    Built from ``Store.dump`` (Rust) and a bytes sort (memcmp), with no Python object per
-    quad: the order equals sorting terms by their N-Triples form (UTF-8 byte order = code point
-    order), i.e. the order of ``sorted_quads``/``sorted_triples``.
-    """
-
-    graphs: list[tuple[str | None, list[bytes]]]  # (graph IRI or None for the default graph)
-    union: list[bytes]
-
-    @property
-    def n_quads(self) -> int:
-        return sum(len(lines) for _, lines in self.graphs)
-
-    def ntriples(self) -> bytes:
-        return b"".join(self.union)
-
-    def nquads(self) -> bytes:
-        parts: list[bytes] = []
-        for graph, lines in self.graphs:
-            if graph is None:
-                parts.extend(lines)
-                continue
-            suffix = b" <" + graph.encode("utf-8") + b"> .\n"
-            parts.extend(line[:-3] + suffix for line in lines)
-        return b"".join(parts)
-
-    def graph_counts(self) -> dict[str, int]:
-        return {g: len(lines) for g, lines in self.graphs if g is not None}
-
-    @staticmethod
-    def subjects(lines: list[bytes], base: str) -> tuple[int, int]:
-        """(distinct subjects, distinct subjects that are IRIs under ``base``) of sorted lines."""
-        prefix = b"<" + base.encode("utf-8")
-        n = entities = 0
-        previous = b""
-        for line in lines:
-            subject = line[:line.index(b" ")]
-            if subject != previous:
-                previous = subject
-                n += 1
-                if subject.startswith(prefix):
-                    entities += 1
-        return n, entities
-
-
-def sorted_dump(store: ox.Store, known: Iterable[GraphLines] = ()) -> SortedDump:
-    """The store's quads as sorted lines; graphs in ``known`` (written by the build as sorted
-    lines already) are taken from there instead of dumped from the store again."""
-    given = {g.graph: g for g in known}
-    graphs: list[tuple[str | None, list[bytes]]] = []
-    names: list[str | None] = [*sorted(g.value for g in store.named_graphs()
-                                       if isinstance(g, ox.NamedNode))]
-    if len(dump(store, ox.RdfFormat.N_TRIPLES, ox.DefaultGraph())):
-        names.append(None)  # "DEFAULT" sorts after "<…>", as in sorted_quads
-    for name in names:
-        if name is not None and name in given:
-            lines = given[name].lines()
-        else:
-            graph = ox.DefaultGraph() if name is None else ox.NamedNode(name)
-            lines = dump(store, ox.RdfFormat.N_TRIPLES, graph).splitlines(keepends=True)
-            lines.sort()
-        if lines:
-            graphs.append((name, lines))
-    if len(graphs) == 1:
-        union = graphs[0][1]
-    else:
-        union = list(_merge_unique([lines for _, lines in graphs]))
-    return SortedDump(graphs, union)
-
-
-def _merge_unique(runs: list[list[bytes]]) -> Iterator[bytes]:
-    """Sorted union of sorted lists (duplicates once)."""
-    previous = None
-    for line in heapq.merge(*runs):
-        if line != previous:
-            yield line
-            previous = line
