@@ -54,9 +54,9 @@ def test_graph_lines_are_sorted_distinct_and_load_as_written() -> None:
     q.add("https://example.org/a", "https://example.org/n", int_lit(3))
     q.add("https://example.org/a", "https://example.org/b", bool_lit(True))
     lines = q.graph_lines()
-    assert lines.lines() == sorted(set(lines.lines())) and len(lines.lines()) == 3
+    assert list(lines.lines()) == sorted(set(lines.lines())) and len(lines.lines()) == 3
     store = ox.Store()
     lines.load_into(store)
     dumped = store.dump(format=ox.RdfFormat.N_TRIPLES,
                         from_graph=ox.NamedNode("https://example.org/g"))
-    assert sorted(dumped.splitlines(keepends=True)) == lines.lines()
+    assert sorted(dumped.splitlines(keepends=True)) == list(lines.lines())

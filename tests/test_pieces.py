@@ -177,3 +177,31 @@ def test_rebuild_still_reports_the_warnings_of_unchanged_reports(
                     "--no-site", "--no-cache")
     assert tree_digest(out) == tree_digest(tmp_path / "clean")
     assert second.output.count("Warning [") == clean.output.count("Warning [")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(line, max_size=30, unique=True),
+       st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), max_size=4))
+def test_lines_view_behaves_like_the_list_of_lines(
+        lines: list[bytes], cuts: list[tuple[int, int]]) -> None:
+    from bisect import bisect_left
+
+    from tripskg.graph import Lines, line_offsets
+
+    lines = sorted(lines)
+    view = Lines(b"".join(lines), line_offsets(lines))
+    assert len(view) == len(lines) and list(view) == lines
+    assert [view[i] for i in range(-len(lines), len(lines))] == lines + lines
+    ranges = sorted((min(a, b), max(a, b)) for a, b in cuts)
+    ranges = [(a, b) for i, (a, b) in enumerate(ranges)
+              if all(b <= c for c, _ in ranges[i + 1:])]  # disjoint, in order
+    expected = [x for a, b in ranges for x in lines[a:b]]
+    sub = view.select(ranges)
+    assert list(sub) == expected and len(sub) == len(expected)
+    for a in range(len(expected) + 1):
+        assert sub[a:] == expected[a:] and sub[:a] == expected[:a]
+    for probe in lines + [b"<urn:s:", b"<urn:s:~"]:
+        assert bisect_left(sub, probe) == bisect_left(expected, probe)
+    owned_view, other_view = split_owned(view, [b"<urn:s:a"])
+    owned_list, other_list = split_owned(lines, [b"<urn:s:a"])
+    assert list(owned_view) == owned_list and list(other_view) == other_list

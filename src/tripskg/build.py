@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -357,7 +357,7 @@ def build_graph(
     graphs = [reference_quads(ref)]
     graphs[0].load_into(store)
     part_graphs: dict[str, tuple[str, str | None]] = {}
-    others: dict[str, list[bytes]] = {}
+    others: dict[str, Sequence[bytes]] = {}
     candidates: dict[str, GraphLines] = {}
 
     def load(part: Part) -> None:
@@ -404,7 +404,7 @@ def build_graph(
                        shared_key=shared_key)
 
 
-def shared_checksum(others: dict[str, list[bytes]]) -> str:
+def shared_checksum(others: dict[str, Sequence[bytes]]) -> str:
     """Checksum of the report graphs' lines about subjects no report owns."""
     h = hashlib.sha256()
     for name in sorted(others):

@@ -146,7 +146,8 @@ def _build(state: State, data_dir: Path | None, base: str, out_dir: Path,
     result = _run_build(state, data_dir, base, validate=False, cache_dir=cache_dir,
                         full_store=not no_site)
     try:
-        with atomic_output(out_dir) as work:
+        keep = [Path(result.manifest.folder)] if result.manifest else []
+        with atomic_output(out_dir, keep) as work:
             record = publish(result, work, state.progress, sparql_endpoint=sparql_endpoint,
                              download_base=download_base, site=not no_site)
             state.progress(f"replacing {out_dir}")

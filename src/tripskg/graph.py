@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from array import array
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
+from typing import overload
 
 import pyoxigraph as ox
 
@@ -120,6 +123,70 @@ class Quads:
         return GraphLines.of(self.graph, self.lines)
 
 
+class Lines(Sequence[bytes]):
+    """Sorted N-Triples lines kept as one buffer: a sequence of lines that is not split into
+    one object per line until they are read. ``offsets`` holds where each line starts (and
+    the end); ``ranges`` picks line numbers ``[a, b)`` of it, in order. Indexing and
+    ``bisect`` read single lines; slices and iteration split only what they cover."""
+
+    __slots__ = ("_n", "_starts", "data", "offsets", "ranges")
+
+    def __init__(self, data: bytes, offsets: array[int],
+                 ranges: list[tuple[int, int]] | None = None) -> None:
+        self.data = data
+        self.offsets = offsets
+        whole = [(0, len(offsets) - 1)]
+        self.ranges = [(a, b) for a, b in (whole if ranges is None else ranges) if b > a]
+        self._starts = list(accumulate((b - a for a, b in self.ranges), initial=0))
+        self._n = self._starts[-1]
+
+    def __len__(self) -> int:
+        return self._n
+
+    def _absolute(self, i: int) -> int:
+        for (a, b), s in zip(self.ranges, self._starts, strict=False):
+            if i < s + b - a:
+                return a + i - s
+        raise IndexError(i)
+
+    @overload
+    def __getitem__(self, i: int) -> bytes: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[bytes]: ...
+
+    def __getitem__(self, i: int | slice) -> bytes | list[bytes]:
+        if isinstance(i, slice):
+            start, stop, step = i.indices(self._n)
+            if step != 1:
+                raise ValueError("Lines slices have step 1")
+            return [line for a, b in self._cover(start, stop) for line in self._split(a, b)]
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError(i)
+        j = self._absolute(i)
+        return self.data[self.offsets[j]:self.offsets[j + 1]]
+
+    def _cover(self, start: int, stop: int) -> Iterator[tuple[int, int]]:
+        """Absolute line ranges of positions ``[start, stop)`` of this sequence."""
+        for (a, b), s in zip(self.ranges, self._starts, strict=False):
+            lo, hi = max(start, s), min(stop, s + b - a)
+            if lo < hi:
+                yield a + lo - s, a + hi - s
+
+    def _split(self, a: int, b: int) -> list[bytes]:
+        return self.data[self.offsets[a]:self.offsets[b]].splitlines(keepends=True)
+
+    def __iter__(self) -> Iterator[bytes]:
+        for a, b in self.ranges:
+            yield from self._split(a, b)
+
+    def select(self, ranges: list[tuple[int, int]]) -> Lines:
+        """The lines at positions ``[a, b)`` of this sequence, for each range."""
+        return Lines(self.data, self.offsets,
+                     [r for a, b in ranges for r in self._cover(a, b)])
+
+
 @dataclass
 class GraphLines:
     """A named graph as sorted, distinct N-Triples lines (UTF-8), the form the dumps are cut
@@ -128,23 +195,29 @@ class GraphLines:
 
     graph: str
     ntriples: bytes
+    offsets: array[int]  # where each line starts, and the end
 
     @classmethod
     def of(cls, graph: str, lines: Iterable[str]) -> GraphLines:
-        return cls(graph, "".join(sorted(set(lines))).encode("utf-8"))
+        data = "".join(sorted(set(lines))).encode("utf-8")
+        return cls(graph, data, line_offsets(data.splitlines(keepends=True)))
 
-    def lines(self) -> list[bytes]:
-        """The lines (split once, then kept; not pickled)."""
-        cached: list[bytes] | None = self.__dict__.get("_lines")
+    def lines(self) -> Lines:
+        """The lines as a sequence (kept; not pickled)."""
+        cached: Lines | None = self.__dict__.get("_lines")
         if cached is None:
-            cached = self.__dict__["_lines"] = self.ntriples.splitlines(keepends=True)
+            cached = self.__dict__["_lines"] = Lines(self.ntriples, self.offsets)
         return cached
 
     def __getstate__(self) -> dict[str, object]:
-        return {"graph": self.graph, "ntriples": self.ntriples}
+        return {"graph": self.graph, "ntriples": self.ntriples, "offsets": self.offsets}
 
     def load_into(self, store: ox.Store) -> None:
         store.load(self.ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(self.graph))
+
+
+def line_offsets(lines: Iterable[bytes]) -> array[int]:
+    return array("Q", accumulate(map(len, lines), initial=0))
 
 
 # --------------------------------------------------------------------------- ownership
@@ -156,7 +229,7 @@ def owned_prefixes(iris: IRIs, report_key: str) -> list[bytes]:
         f"<{iris.id}activity/{safe_key(report_key)}/", f"<{report}/", f"<{report}> "))
 
 
-def owned_ranges(lines: list[bytes], prefixes: list[bytes]) -> list[tuple[int, int]]:
+def owned_ranges(lines: Sequence[bytes], prefixes: list[bytes]) -> list[tuple[int, int]]:
     """Line ranges (sorted lines) whose subject starts with one of ``prefixes``."""
     out = []
     for p in prefixes:
@@ -167,17 +240,17 @@ def owned_ranges(lines: list[bytes], prefixes: list[bytes]) -> list[tuple[int, i
     return sorted(out)
 
 
-def split_owned(lines: list[bytes], prefixes: list[bytes]) -> tuple[list[bytes], list[bytes]]:
-    """(owned lines, other lines) of a report graph's sorted lines; both stay sorted."""
-    owned: list[bytes] = []
-    other: list[bytes] = []
-    at = 0
-    for a, b in owned_ranges(lines, prefixes):
-        other.extend(lines[at:a])
-        owned.extend(lines[a:b])
-        at = b
-    other.extend(lines[at:])
-    return owned, other
+def split_owned(lines: Sequence[bytes], prefixes: list[bytes]
+                ) -> tuple[Sequence[bytes], Sequence[bytes]]:
+    """(owned lines, other lines) of a report graph's sorted lines; both stay sorted (and
+    stay :class:`Lines` views of the same buffer when given one)."""
+    owned = owned_ranges(lines, prefixes)
+    ends = [0, *(x for r in owned for x in r), len(lines)]
+    other = [(ends[i], ends[i + 1]) for i in range(0, len(ends), 2)]
+    if isinstance(lines, Lines):
+        return lines.select(owned), lines.select(other)
+    return ([x for a, b in owned for x in lines[a:b]],
+            [x for a, b in other for x in lines[a:b]])
 
 
 # --------------------------------------------------------------------------- static files

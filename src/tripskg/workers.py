@@ -10,9 +10,7 @@ import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from multiprocessing.pool import Pool
-from typing import Any, TypeVar, cast
-
-T = TypeVar("T")
+from typing import Any
 
 
 def _die_with_parent() -> None:
@@ -61,32 +59,41 @@ def jobs_setting(jobs: int | None) -> Iterator[None]:
             os.environ["TRIPSKG_JOBS"] = old
 
 
-_BACKGROUND: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []  # inherited through fork
+def _call(module: str, name: str, args: tuple[Any, ...]) -> Any:
+    """Run ``module.name(*args)`` as the worker process sees it (inherited through fork, so a
+    function replaced in the parent before the fork is the one that runs)."""
+    import importlib
+
+    return getattr(importlib.import_module(module), name)(*args)
 
 
-def _run_background() -> Any:
-    fn, args = _BACKGROUND[-1]
-    return fn(*args)
+class Helper:
+    """One forked worker process started before its work is ready, so it can warm up (import
+    modules, parse files) while the build goes on; ``submit`` hands it the work. Functions are
+    named by module and attribute, arguments and values are pickled. Without fork, work runs
+    at once in the build process. Close it (``with Helper(...)``) to end the process."""
 
+    def __init__(self, warm: tuple[str, str] | None = None) -> None:
+        self.pool = fork_pool(1) if can_fork() else None
+        if self.pool is not None and warm is not None:
+            self.pool.apply_async(_call, (*warm, ()))
 
-def in_background(fn: Callable[..., T], *args: Any) -> Callable[[], T]:
-    """Start ``fn(*args)`` in a forked worker process (the function and its arguments are
-    inherited, not pickled; the value comes back pickled); returns the function that waits
-    for the value (raising what ``fn`` raised). Without fork, runs it at once."""
-    if not can_fork():
-        value = fn(*args)
-        return lambda: value
-    _BACKGROUND.append((fn, args))
-    try:
-        pool = fork_pool(1)
-    finally:
-        _BACKGROUND.pop()
-    pending = pool.apply_async(_run_background)
+    def submit(self, module: str, name: str, *args: Any) -> Callable[[], Any]:
+        """Start ``module.name(*args)``; returns the function that waits for its value."""
+        if self.pool is None:
+            value = _call(module, name, args)
+            return lambda: value
+        pending = self.pool.apply_async(_call, (module, name, args))
+        return pending.get
 
-    def wait() -> T:
-        try:
-            return cast(T, pending.get())
-        finally:
-            pool.terminate()
-            pool.join()
-    return wait
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+
+    def __enter__(self) -> Helper:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -31,7 +31,7 @@ from ..oxutil import dump, serialize
 from ..site import write_site
 from ..validate import Result, report_ntriples, result_order, validate_store
 from ..vocab import STANDARD_PREFIXES
-from ..workers import in_background
+from ..workers import Helper
 from .atomic import BUILDS_SUFFIX, PAUSE_ENV, PAUSE_STEPS, atomic_output, pause_point
 from .dumps import DUMPS, MEDIA_TYPES, prefixes, write_dump
 from .jsonld import CONTEXT_FILE, context, write_context
@@ -54,7 +54,7 @@ from .writers import PIECES_DIR, Job, piece_jobs, processes_for, run_jobs
 __all__ = [
     "BUILDS_SUFFIX", "DUMPS", "MEDIA_TYPES", "PAUSE_ENV", "PAUSE_STEPS", "atomic_output",
     "build_record", "build_timestamp", "prefixes", "publish", "sha256",
-    "write_checksums", "write_dump",
+    "validate_void", "write_checksums", "write_dump",
 ]
 
 
@@ -99,12 +99,12 @@ def graph_sources(result: BuildResult, keyed: bool) -> list[GraphSource]:
     out = []
     for i, name in enumerate(names):
         report, digest = result.parts.get(name or "", (None, None))
+        lines: Sequence[bytes]
         if name is not None and name in given:
             lines = given[name].lines()
         else:
             graph = ox.DefaultGraph() if name is None else ox.NamedNode(name)
-            lines = dump(store, ox.RdfFormat.N_TRIPLES, graph).splitlines(keepends=True)
-            lines.sort()
+            lines = sorted(dump(store, ox.RdfFormat.N_TRIPLES, graph).splitlines(keepends=True))
         key = digest if digest and keyed else (content_key(lines) if keyed else f"local-{i}")
         out.append(GraphSource(name, lines, key, report))
     return out
@@ -132,6 +132,15 @@ def publish(result: BuildResult, folder: Path, progress: Callable[[str], None] |
             progress(msg)
 
     pause_point("publish-start")
+    # a helper process checks void.ttl with pyshacl at the end: it imports pyshacl and reads
+    # the shapes meanwhile
+    with Helper(warm=("tripskg.publish.void", "void_shapes")) as helper:
+        return _publish(result, folder, step, helper, sparql_endpoint, download_base, site)
+
+
+def _publish(result: BuildResult, folder: Path, step: Callable[[str], None], helper: Helper,
+             sparql_endpoint: str | None, download_base: str | None, site: bool
+             ) -> dict[str, object]:
     iris = result.iris
     keyed = result.manifest_path is not None
     step("planning the dumps")
@@ -164,8 +173,7 @@ def publish(result: BuildResult, folder: Path, progress: Callable[[str], None] |
                 pause_point("dumps")
         else:
             done[name] = value
-            if progress:
-                progress(f"done: {name} ({seconds:.1f}s)")
+            step(f"done: {name} ({seconds:.1f}s)")
     if "dumps" not in done:
         pause_point("dumps")
     graph_of = {safe_key(report): g for g, (report, _) in result.parts.items()}
@@ -184,12 +192,6 @@ def publish(result: BuildResult, folder: Path, progress: Callable[[str], None] |
     step("putting the dumps together")
     assembled = assemble_all(plan, spans, folder)
     shutil.rmtree(folder / PIECES_DIR, ignore_errors=True)
-    write_context(folder / CONTEXT_FILE, ctx)
-    (folder / "validation.ttl").write_bytes(
-        serialize(ox.parse(result.validation_report, format=ox.RdfFormat.N_TRIPLES),
-                  ox.RdfFormat.TURTLE, {"sh": STANDARD_PREFIXES["sh"]})
-    )
-
     pause_point("void")
     step("describing the dataset (void.ttl)")
     ts = build_timestamp(result.inputs)
@@ -203,8 +205,13 @@ def publish(result: BuildResult, folder: Path, progress: Callable[[str], None] |
         LineStats.of(plan.shared, iris.base))
     void = void_triples(result.store, iris, dists, ts, Options(sparql_endpoint, download_base),
                         counts=counts)
-    void_problems = in_background(validate_void, void)  # pyshacl: ~1 s, beside what follows
+    void_problems = helper.submit(__name__, "validate_void", void)  # beside what follows
     write_void(folder / "void.ttl", void, iris)
+    write_context(folder / CONTEXT_FILE, ctx)
+    (folder / "validation.ttl").write_bytes(
+        serialize(ox.parse(result.validation_report, format=ox.RdfFormat.N_TRIPLES),
+                  ox.RdfFormat.TURTLE, {"sh": STANDARD_PREFIXES["sh"]})
+    )
 
     pause_point("ontology")
     step("writing ontology/index.html")
@@ -215,7 +222,7 @@ def publish(result: BuildResult, folder: Path, progress: Callable[[str], None] |
     (folder / "build.json").write_text(json.dumps(record, indent=2, sort_keys=True) + "\n",
                                        encoding="utf-8")
     step("checking void.ttl against its shapes")
-    problems = void_problems()
+    problems = cast(list[str], void_problems())
     if problems:
         raise VoidError("void.ttl does not conform to shapes/dcat/void.ttl",
                         hint="; ".join(problems[:5]))

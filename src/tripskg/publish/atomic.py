@@ -7,8 +7,9 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -38,13 +39,15 @@ def pause_point(step: str) -> None:
 
 
 @contextmanager
-def atomic_output(out: Path) -> Iterator[Path]:
+def atomic_output(out: Path, keep: Iterable[Path] = ()) -> Iterator[Path]:
     """Yield a fresh folder; on success make ``out`` point to it in one atomic step.
 
     ``out`` is a symbolic link to ``<out>.builds/<id>``; the switch is an atomic
     ``rename(2)`` of a new link over the old one, so readers see either the old build or the
     new one, never a half-written folder. On failure the new folder is removed and ``out`` is
-    untouched; after a crash (kill -9) the next successful build removes the leftovers. A real
+    untouched; after a crash (kill -9) the next successful build removes the leftovers. The
+    current build and the one before it are kept; older ones are removed while a new build is
+    written (except those in ``keep``: the build copies pieces from them). A real
     folder left at ``out`` by other tools is moved into ``<out>.builds``. Concurrent builds into
     the same ``out`` are serialized with a lock file.
     """
@@ -57,11 +60,19 @@ def atomic_output(out: Path) -> Iterator[Path]:
             if stale.is_symlink():
                 stale.unlink()
         work = Path(tempfile.mkdtemp(prefix="build-", dir=builds))
+        # older builds (all but the current one) go while this one is written: removing
+        # half a gigabyte of dumps takes ~0.5 s of waiting on the file system
+        current = out.resolve() if out.is_symlink() else None
+        early = threading.Thread(target=_prune, args=(builds, {work.resolve(), *(
+            p for p in [current] if p), *(p.resolve() for p in keep)}), daemon=True)
+        early.start()
         try:
             yield work
         except BaseException:
             shutil.rmtree(work, ignore_errors=True)
             raise
+        finally:
+            early.join()
         os.chmod(work, 0o755)
         if out.exists() and not out.is_symlink():
             legacy = Path(tempfile.mkdtemp(prefix="legacy-", dir=builds))

@@ -31,7 +31,7 @@ import heapq
 import mmap
 import os
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,7 +51,7 @@ RDF_XML_END = b"</rdf:RDF>"
 
 
 # --------------------------------------------------------------------------- union
-def merge_unique(runs: Iterable[list[bytes]]) -> list[bytes]:
+def merge_unique(runs: Iterable[Sequence[bytes]]) -> list[bytes]:
     """Sorted union of sorted lists (duplicates once)."""
     out: list[bytes] = []
     previous = None
@@ -62,7 +62,7 @@ def merge_unique(runs: Iterable[list[bytes]]) -> list[bytes]:
     return out
 
 
-def union_runs(owners: list[list[bytes]]) -> list[tuple[int, int, int]]:
+def union_runs(owners: Sequence[Sequence[bytes]]) -> list[tuple[int, int, int]]:
     """Cut the sorted union of the owners' (disjoint, sorted) lines into maximal runs of one
     owner: ``(owner, start, end)`` in union order. One bisection per run, no work per line."""
     heap = [(lines[0], i) for i, lines in enumerate(owners) if lines]
@@ -108,13 +108,13 @@ def rdfxml_head(pfx: dict[str, str]) -> bytes:
     return empty[:empty.index(b">", empty.index(b"<rdf:RDF")) + 2]
 
 
-def turtle_body(lines: list[bytes], pfx: dict[str, str], quads: bool = False) -> bytes:
+def turtle_body(lines: Iterable[bytes], pfx: dict[str, str], quads: bool = False) -> bytes:
     source, target = ((ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG) if quads
                       else (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE))
     return _strip_prefixes(serialize(ox.parse(b"".join(lines), format=source), target, pfx))[1]
 
 
-def rdfxml_body(lines: list[bytes], pfx: dict[str, str]) -> bytes:
+def rdfxml_body(lines: Iterable[bytes], pfx: dict[str, str]) -> bytes:
     data = serialize(ox.parse(b"".join(lines), format=ox.RdfFormat.N_TRIPLES),
                      ox.RdfFormat.RDF_XML, pfx)
     start = data.index(b">", data.index(b"<rdf:RDF")) + 2
@@ -126,9 +126,9 @@ def gzip_member(data: bytes) -> bytes:
     return gzip.compress(data, compresslevel=6, mtime=0)
 
 
-def quad_lines(graph: str | None, lines: list[bytes]) -> list[bytes]:
+def quad_lines(graph: str | None, lines: Iterable[bytes]) -> list[bytes]:
     if graph is None:
-        return lines
+        return list(lines)
     suffix = b" <" + graph.encode("utf-8") + b"> .\n"
     return [line[:-3] + suffix for line in lines]
 
@@ -139,7 +139,7 @@ class GraphSource:
     """One named graph (``name`` None: the default graph) as sorted N-Triples lines."""
 
     name: str | None
-    lines: list[bytes]
+    lines: Sequence[bytes]
     key: str  # piece key of its per-graph pieces
     report: str | None = None  # the report key, if this is a report's graph
 
@@ -166,7 +166,7 @@ class Plan:
     files: dict[str, FilePlan]
     union_triples: int
     shared: list[bytes]  # the shared owner's lines (union of every graph's non-owned lines)
-    others: dict[str, list[bytes]]  # report graph IRI -> its lines about subjects it does not own
+    others: dict[str, Sequence[bytes]]  # report graph IRI -> its lines about subjects it does not own
 
     def pieces(self) -> Iterator[Piece]:
         for f in self.files.values():
@@ -177,10 +177,10 @@ def plan_dumps(graphs: list[GraphSource], iris: IRIs, pfx: dict[str, str],
                ctx: dict[str, Any], keyed: bool) -> Plan:
     """The pieces of every dump. ``keyed``: give shared pieces content keys (needed only when
     pieces are reused from an earlier build)."""
-    owners: list[list[bytes]] = []
+    owners: list[Sequence[bytes]] = []
     owner_keys: list[str] = []
-    others: list[list[bytes]] = []
-    report_others: dict[str, list[bytes]] = {}
+    others: list[Sequence[bytes]] = []
+    report_others: dict[str, Sequence[bytes]] = {}
     seen: dict[str, str] = {}
     for g in graphs:
         if g.report is None:
@@ -206,7 +206,7 @@ def plan_dumps(graphs: list[GraphSource], iris: IRIs, pfx: dict[str, str],
     n_union = sum(len(o) for o in owners)
 
     def run_lines(i: int, a: int, b: int) -> list[bytes]:
-        return owners[i][a:b]
+        return list(owners[i][a:b])
 
     files: dict[str, FilePlan] = {}
     head_ttl = sorted_prefix_header(pfx) if runs else b""
@@ -243,7 +243,8 @@ def plan_dumps(graphs: list[GraphSource], iris: IRIs, pfx: dict[str, str],
     return Plan(files, n_union, shared, report_others)
 
 
-def _bind(make: Callable[[list[bytes]], bytes], run_lines: Callable[[int, int, int], list[bytes]],
+def _bind(make: Callable[[list[bytes]], bytes],
+          run_lines: Callable[[int, int, int], list[bytes]],
           i: int, a: int, b: int) -> Callable[[], bytes]:
     return lambda: make(run_lines(i, a, b))
 
@@ -252,14 +253,14 @@ def _bind_graph(make: Callable[[GraphSource], bytes], g: GraphSource) -> Callabl
     return lambda: make(g)
 
 
-def _content_key(lines: list[bytes]) -> str:
+def _content_key(lines: Iterable[bytes]) -> str:
     h = hashlib.sha256()
     for line in lines:
         h.update(line)
     return h.hexdigest()[:32]
 
 
-def content_key(lines: list[bytes]) -> str:
+def content_key(lines: Iterable[bytes]) -> str:
     return "c-" + _content_key(lines)
 
 

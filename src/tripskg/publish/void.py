@@ -22,7 +22,9 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -333,7 +335,7 @@ class LineStats:
     properties: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, lines: list[bytes], base: str) -> LineStats:
+    def of(cls, lines: Iterable[bytes], base: str) -> LineStats:
         from .jsonld import RDF_TYPE_NT, ntriples_triples
 
         subjects: set[str] = set()
@@ -345,7 +347,8 @@ class LineStats:
             if p == RDF_TYPE_NT and o.startswith("<") and s.startswith("<"):
                 typed[o[1:-1]].add(s)
         prefix = "<" + base
-        return cls(len(lines), len(subjects), sum(1 for s in subjects if s.startswith(prefix)),
+        n = sum(properties.values())
+        return cls(n, len(subjects), sum(1 for s in subjects if s.startswith(prefix)),
                    {c: len(v) for c, v in typed.items()}, dict(properties))
 
 
@@ -439,6 +442,16 @@ def void_shapes_file() -> Path:
     return project_root() / "shapes" / "dcat" / "void.ttl"
 
 
+@cache
+def void_shapes() -> Any:
+    """shapes/dcat/void.ttl as an rdflib graph (with pyshacl imported: the build's helper
+    process calls this while the dumps are written, see ``publish``)."""
+    import pyshacl  # noqa: F401 - imported here to be ready
+    import rdflib
+
+    return rdflib.Graph().parse(void_shapes_file(), format="turtle")
+
+
 def validate_void(triples: list[ox.Triple]) -> list[str]:
     """Validate the description against shapes/dcat/void.ttl with pyshacl; return the
     violation messages (``focus path: message``, sorted).
@@ -453,8 +466,7 @@ def validate_void(triples: list[ox.Triple]) -> list[str]:
 
     data = rdflib.Graph().parse(
         data=serialize(triples, ox.RdfFormat.N_TRIPLES).decode(), format="nt")
-    shapes = rdflib.Graph().parse(void_shapes_file(), format="turtle")
-    conforms, report, _ = validate(data, shacl_graph=shapes, inference="none")
+    conforms, report, _ = validate(data, shacl_graph=void_shapes(), inference="none")
     if conforms:
         return []
     sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
