@@ -173,7 +173,7 @@ def _publish(result: BuildResult, folder: Path, step: Callable[[str], None], hel
                 pause_point("dumps")
         else:
             done[name] = value
-            step(f"done: {name} ({seconds:.1f}s)")
+        step(f"done: {name} ({seconds:.1f}s)")
     if "dumps" not in done:
         pause_point("dumps")
     graph_of = {safe_key(report): g for g, (report, _) in result.parts.items()}

@@ -121,9 +121,12 @@ def rdfxml_body(lines: Iterable[bytes], pfx: dict[str, str]) -> bytes:
     return data[start:-len(RDF_XML_END)]
 
 
+GZIP_LEVEL = 3  # 3x faster than level 6 on the dumps, for files ~20% larger (make bench)
+
+
 def gzip_member(data: bytes) -> bytes:
     """One reproducible gzip member (no name, mtime 0)."""
-    return gzip.compress(data, compresslevel=6, mtime=0)
+    return gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)
 
 
 def quad_lines(graph: str | None, lines: Iterable[bytes]) -> list[bytes]:
