@@ -205,3 +205,25 @@ def test_lines_view_behaves_like_the_list_of_lines(
     owned_view, other_view = split_owned(view, [b"<urn:s:a"])
     owned_list, other_list = split_owned(lines, [b"<urn:s:a"])
     assert list(owned_view) == owned_list and list(other_view) == other_list
+
+
+def test_void_figures_combined_per_graph_equal_those_of_the_whole_store() -> None:
+    """publish sums each report's figures for the subjects it owns and adds the shared lines'
+    (Council meetings are named by several reports): the same as counting on the union."""
+    from tripskg.build import build_graph
+    from tripskg.publish import graph_sources
+    from tripskg.publish.jsonld import context
+    from tripskg.publish.pieces import plan_dumps
+    from tripskg.publish.void import LineStats, combine_counts, dataset_counts, graph_stats
+
+    result = build_graph(ROOT / "data")
+    iris, store = result.iris, result.store
+    plan = plan_dumps(graph_sources(result, keyed=False), iris, prefixes(iris),
+                      context(iris, store), keyed=False)
+    assert any(plan.others.values())  # some report graphs describe shared subjects
+    combined = combine_counts(
+        graph_stats(store, iris.base, iris.tkg),
+        {g: LineStats.of(lines, iris.base) for g, lines in plan.others.items()},
+        LineStats.of(plan.shared, iris.base))
+    assert combined == dataset_counts(store, iris.base, iris.tkg)
+    assert combined.triples == plan.union_triples

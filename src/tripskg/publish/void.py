@@ -57,17 +57,6 @@ class Distribution:
     sha256: str
 
 
-@dataclass(frozen=True)
-class DumpStats:
-    """Counts already known from the sorted dump (saves full scans of the store)."""
-
-    triples: int  # distinct triples of the union of the graphs
-    subjects: int  # distinct subjects of the union
-    entities: int  # distinct subjects that are IRIs under the base
-    graph_triples: dict[str, int]
-    graph_entities: dict[str, int]
-
-
 @dataclass
 class Options:
     sparql_endpoint: str | None = None  # default <base>sparql
@@ -76,7 +65,7 @@ class Options:
 
 def void_triples(store: ox.Store, iris: IRIs, distributions: Iterable[Distribution],
                  timestamp: int, options: Options | None = None,
-                 stats: DumpStats | None = None, counts: Counts | None = None
+                 counts: Counts | None = None
                  ) -> list[ox.Triple]:
     """The VoID/DCAT description as sorted triples."""
     opts = options or Options()
@@ -129,7 +118,7 @@ def void_triples(store: ox.Store, iris: IRIs, distributions: Iterable[Distributi
     add(dataset, VOID + "rootResource", iris.tkg)
 
     if counts is None:
-        counts = dataset_counts(store, base, stats)
+        counts = dataset_counts(store, base, iris.tkg)
     add(dataset, VOID + "triples", num(counts.triples))
     add(dataset, VOID + "entities", num(counts.entities))
     add(dataset, VOID + "distinctSubjects", num(counts.subjects))
@@ -237,54 +226,24 @@ def _int(term: ox.Literal) -> int:
     return int(term.value)
 
 
-def dataset_counts(store: ox.Store, base: str, stats: DumpStats | None) -> Counts:
-    """Triples, subjects, classes and properties, overall and per named graph."""
-    def q(text: str, union: bool = False) -> list[ox.QuerySolution]:
-        return list(select(store, text, use_default_graph_as_union=union))
+def dataset_counts(store: ox.Store, base: str, tkg: str) -> Counts:
+    """The figures of a whole store, overall and per named graph (the union by SPARQL on the
+    store; ``publish`` combines each graph's figures instead, see :func:`combine_counts`)."""
+    def q(text: str) -> list[ox.QuerySolution]:
+        return list(select(store, text, use_default_graph_as_union=True))
 
     # a triple in two named graphs counts once in the union (hence the DISTINCT subqueries)
     distinct = "{ SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
-    if stats is None:
-        row = q(f"""SELECT (COUNT(*) AS ?n) (COUNT(DISTINCT ?s) AS ?subjects)
-                           WHERE {distinct}""", union=True)[0]
-        entities = q(f"""SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p ?o
-                         FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{base}")) }}""", union=True)[0]
-        graph_triples = {r["g"].value: _int(r["n"]) for r in q(
-            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
-        graph_entities = {r["g"].value: _int(r["n"]) for r in q(
-            f"""SELECT ?g (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o
-                FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{base}")) }} }} GROUP BY ?g""")}
-        stats = DumpStats(_int(row["n"]), _int(row["subjects"]), _int(entities["n"]),
-                          graph_triples, graph_entities)
+    row = q(f"SELECT (COUNT(*) AS ?n) (COUNT(DISTINCT ?s) AS ?subjects) WHERE {distinct}")[0]
+    entities = q(f"""SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p ?o
+                     FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{base}")) }}""")[0]
     classes = {r["c"].value: _int(r["n"]) for r in q(
         f"""SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s <{RDF}type> ?c
-            FILTER(isIRI(?c)) }} GROUP BY ?c""", union=True)}
-    graph_classes: dict[str, dict[str, int]] = defaultdict(dict)
-    examples: dict[tuple[str | None, str], str] = {}
-    for r in q(f"""SELECT ?g ?c (COUNT(DISTINCT ?s) AS ?n) (MIN(STR(?s)) AS ?x) WHERE {{
-                   GRAPH ?g {{ ?s <{RDF}type> ?c FILTER(isIRI(?c) && isIRI(?s)) }} }}
-                   GROUP BY ?g ?c"""):
-        g, c = r["g"].value, r["c"].value
-        graph_classes[g][c] = _int(r["n"])
-        examples[(g, c)] = r["x"].value
-        if (None, c) not in examples or r["x"].value < examples[(None, c)]:
-            examples[(None, c)] = r["x"].value
-    graph_properties: dict[str, dict[str, int]] = defaultdict(dict)
-    for r in q("""SELECT ?g ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }
-                  GROUP BY ?g ?p"""):
-        graph_properties[r["g"].value][r["p"].value] = _int(r["n"])
-    if sum(stats.graph_triples.values()) == stats.triples:
-        # no triple is in two graphs: the union's property counts are the sums
-        properties: dict[str, int] = defaultdict(int)
-        for per_graph in graph_properties.values():
-            for p, n in per_graph.items():
-                properties[p] += n
-    else:
-        properties = {r["p"].value: _int(r["n"]) for r in q(
-            f"SELECT ?p (COUNT(*) AS ?n) WHERE {distinct} GROUP BY ?p", union=True)}
-    return Counts(stats.triples, stats.entities, stats.subjects, dict(classes),
-                  dict(properties), dict(stats.graph_triples), dict(stats.graph_entities),
-                  dict(graph_classes), dict(graph_properties), examples)
+            FILTER(isIRI(?c)) }} GROUP BY ?c""")}
+    properties = {r["p"].value: _int(r["n"]) for r in q(
+        f"SELECT ?p (COUNT(*) AS ?n) WHERE {distinct} GROUP BY ?p")}
+    return _counts(_int(row["n"]), _int(entities["n"]), _int(row["subjects"]), classes,
+                   properties, graph_stats(store, base, tkg))
 
 
 @dataclass
@@ -372,6 +331,11 @@ def combine_counts(graphs: dict[str, GraphStats], owned_parts: dict[str, LineSta
             classes[c] += k - other.classes.get(c, 0)
         for p, k in g.properties.items():
             properties[p] += k - other.properties.get(p, 0)
+    return _counts(triples, entities, subjects, classes, properties, graphs)
+
+
+def _counts(triples: int, entities: int, subjects: int, classes: dict[str, int],
+            properties: dict[str, int], graphs: dict[str, GraphStats]) -> Counts:
     examples: dict[tuple[str | None, str], str] = {}
     for name, g in graphs.items():
         for c, x in g.examples.items():
