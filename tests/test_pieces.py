@@ -227,3 +227,25 @@ def test_void_figures_combined_per_graph_equal_those_of_the_whole_store() -> Non
         LineStats.of(plan.shared, iris.base))
     assert combined == dataset_counts(store, iris.base, iris.tkg)
     assert combined.triples == plan.union_triples
+
+
+def test_rebuild_validates_every_report_again_when_shared_subjects_change(
+        synthetic: Path, tmp_path: Path, epoch: None) -> None:  # noqa: F811
+    """A report that now names another Council meeting changes the lines about shared
+    subjects: cached SHACL results could depend on them, so every report is checked again."""
+    data = tmp_path / "data"
+    shutil.copytree(synthetic, data)
+    out = tmp_path / "dist"
+    build(data, out)
+    when = re.compile(r"(meeting\D{0,40}?)(\d{1,2})( (?:and \d{1,2} )?[A-Z][a-z]+ \d{4})")
+    note = next(p for p in sorted((data / "documents").glob("*.txt"))
+                if when.search(p.read_text(encoding="utf-8")))
+    text = note.read_text(encoding="utf-8")
+    note.write_text(when.sub(lambda m: f"{m[1]}{int(m[2]) % 27 + 1}{m[3]}", text, count=1),
+                    encoding="utf-8")
+    log = build(data, out)
+    assert f"read {note.stem}" in log and "kept out of the store" not in log
+    _, reused = pieces(log)
+    assert reused > 0  # the unchanged reports' dump pieces are still copied
+    build(data, tmp_path / "clean", "--no-cache")
+    assert tree_digest(out) == tree_digest(tmp_path / "clean")
