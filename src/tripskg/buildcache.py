@@ -8,6 +8,12 @@ uses the cache writes the same bytes as a clean one (``tests/test_buildcache.py`
 
 Entries are pickles written atomically (temp file + rename); the cache folder belongs to the
 user who builds, like ``__pycache__``. Entries not used by the last build are removed.
+
+Next to the parts, ``publish.pickle`` (:class:`Manifest`) records what publishing the last
+build found: where each piece of its dumps sits in its files, and for each report (by the
+part's key) the SHACL results about the subjects it owns and its graph's VoID figures (see
+``publish/pieces.py``). It is trusted only for the same code, base IRI, ontology and shapes
+(:func:`publish_digest`), and its file spans only while the files keep their size and time.
 """
 
 from __future__ import annotations
