@@ -202,3 +202,26 @@ def test_kill_9_of_a_parallel_build_kills_its_workers_and_keeps_out(
     # the next build cleans up and gives the same bytes as before the kill
     build(synthetic, out)
     assert tree_digest(out) == before
+
+
+def test_jobs_1_runs_everything_in_the_build_process(synthetic: Path, tmp_path: Path) -> None:
+    """--jobs 1 / TRIPSKG_JOBS=1: no worker process, not even the helper checking void.ttl."""
+    import signal
+    import time
+
+    from tests.test_publish import build_env, start_build
+    from tripskg.publish import PAUSE_ENV
+
+    log = tmp_path / "build.log"
+    proc = start_build(synthetic, tmp_path / "dist",
+                       build_env(None, 1, TRIPSKG_JOBS="1", **{PAUSE_ENV: "ontology"}),
+                       log, "--no-site", "--no-cache")
+    deadline = time.monotonic() + 120
+    while "paused at ontology" not in log.read_text(errors="replace"):
+        assert proc.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, "never paused"
+        time.sleep(0.05)
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert children == []
