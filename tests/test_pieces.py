@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import run_cli, tree_digest
 from tests.test_buildcache import EPOCH, build, synthetic  # noqa: F401 - fixture
-from tripskg.graph import owned_prefixes, split_owned
+from tripskg.graph import owned_prefixes, owner_key, split_owned
 from tripskg.iris import IRIs
 from tripskg.oxutil import serialize
 from tripskg.publish.dumps import prefixes
@@ -87,6 +87,11 @@ def test_reports_own_only_the_subjects_they_mint() -> None:
         f"<{i}>" for i in (iris.report("a"), iris.report("a") + "/para/1",
                            iris.activity("a", "1")))
     assert sorted(owned + other) == lines
+    # owner_key reads the same ownership back from an IRI
+    owned_iris = {ln.split(b" ")[0].decode()[1:-1] for ln in owned}
+    for ln in lines:
+        iri = ln.split(b" ")[0].decode()[1:-1]
+        assert (owner_key(iris, iri) == "a") == (iri in owned_iris)
 
 
 line = st.builds(lambda s, o: f"<urn:s:{s}> <urn:p> \"{o}\" .\n".encode(),

@@ -229,6 +229,15 @@ def owned_prefixes(iris: IRIs, report_key: str) -> list[bytes]:
         f"<{iris.id}activity/{safe_key(report_key)}/", f"<{report}/", f"<{report}> "))
 
 
+def owner_key(iris: IRIs, iri: str) -> str | None:
+    """The IRI key (``safe_key``) of the report that owns ``iri``, or None for a shared
+    subject: the IRIs of :func:`owned_prefixes`, read back."""
+    for ns in (iris.id + "activity/", iris.id + "report/"):
+        if iri.startswith(ns):
+            return iri[len(ns):].split("/", 1)[0]
+    return None
+
+
 def owned_ranges(lines: Sequence[bytes], prefixes: list[bytes]) -> list[tuple[int, int]]:
     """Line ranges (sorted lines) whose subject starts with one of ``prefixes``."""
     out = []

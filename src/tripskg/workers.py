@@ -71,10 +71,10 @@ class Helper:
     """One forked worker process started before its work is ready, so it can warm up (import
     modules, parse files) while the build goes on; ``submit`` hands it the work. Functions are
     named by module and attribute, arguments and values are pickled. Without fork, or with
-    ``TRIPSKG_JOBS=1``, work runs at once in the build process. Close it (``with Helper(...)``) to end the process."""
+    ``TRIPSKG_JOBS=1``, work runs at once in the build process. Close it
+    (``with Helper(...)``) to end the process."""
 
     def __init__(self, warm: tuple[str, str] | None = None) -> None:
-        # TRIPSKG_JOBS=1 (--jobs 1): everything runs in the build process
         self.pool = fork_pool(1) if can_fork() and env_jobs() != 1 else None
         if self.pool is not None and warm is not None:
             self.pool.apply_async(_call, (*warm, ()))

@@ -26,6 +26,7 @@ from ..build import BuildResult
 from ..buildcache import Manifest, publish_digest, save_manifest
 from ..checksums import sha256
 from ..errors import ValidationFailed
+from ..graph import owner_key
 from ..iris import IRIs, safe_key
 from ..oxutil import dump, serialize
 from ..site import write_site
@@ -94,7 +95,8 @@ def graph_sources(result: BuildResult, keyed: bool) -> list[GraphSource]:
     store = result.store
     named = {*given, *(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))}
     names: list[str | None] = [*sorted(named)]
-    if len(dump(store, ox.RdfFormat.N_TRIPLES, ox.DefaultGraph())):
+    default = dump(store, ox.RdfFormat.N_TRIPLES, ox.DefaultGraph())
+    if default:
         names.append(None)  # the default graph last, as N-Quads sort it ("<…>" before "")
     out = []
     for i, name in enumerate(names):
@@ -103,8 +105,9 @@ def graph_sources(result: BuildResult, keyed: bool) -> list[GraphSource]:
         if name is not None and name in given:
             lines = given[name].lines()
         else:
-            graph = ox.DefaultGraph() if name is None else ox.NamedNode(name)
-            lines = sorted(dump(store, ox.RdfFormat.N_TRIPLES, graph).splitlines(keepends=True))
+            data = default if name is None else dump(store, ox.RdfFormat.N_TRIPLES,
+                                                     ox.NamedNode(name))
+            lines = sorted(data.splitlines(keepends=True))
         key = digest if digest and keyed else (content_key(lines) if keyed else f"local-{i}")
         out.append(GraphSource(name, lines, key, report))
     return out
@@ -112,10 +115,8 @@ def graph_sources(result: BuildResult, keyed: bool) -> list[GraphSource]:
 
 def _owner(iri: str, iris: IRIs, graph_of: dict[str, str]) -> str | None:
     """The graph of the report that owns ``iri`` (None: a shared subject)."""
-    for ns in (iris.id + "activity/", iris.id + "report/"):
-        if iri.startswith(ns):
-            return graph_of.get(iri[len(ns):].split("/", 1)[0])
-    return None
+    key = owner_key(iris, iri)
+    return None if key is None else graph_of.get(key)
 
 
 def publish(result: BuildResult, folder: Path, progress: Callable[[str], None] | None = None,
@@ -164,17 +165,18 @@ def _publish(result: BuildResult, folder: Path, step: Callable[[str], None], hel
     step(f"{what} ({len(missing)} pieces to write, {len(spans)} reused; {len(jobs)} jobs, "
          f"{processes} process{'es' if processes > 1 else ''})")
     done: dict[str, object] = {}
+    paused = False  # the "dumps" pause point: once some pieces are written
     for name, value, seconds in run_jobs(jobs, processes):
         if "#" in name:
             for f, k, path, off, n in cast(list[tuple[str, str, str, int, int]], value):
                 spans[(f, k)] = (path, off, n)
-            if "dumps" not in done:
-                done["dumps"] = True
+            if not paused:
+                paused = True
                 pause_point("dumps")
         else:
             done[name] = value
         step(f"done: {name} ({seconds:.1f}s)")
-    if "dumps" not in done:
+    if not paused:
         pause_point("dumps")
     graph_of = {safe_key(report): g for g, (report, _) in result.parts.items()}
     outcomes = _settled_outcomes(result)

@@ -40,6 +40,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from ..buildcache import Manifest
+from ..errors import TripsKGError
 from ..graph import owned_prefixes, split_owned
 from ..iris import IRIs, safe_key
 from ..oxutil import serialize
@@ -191,8 +192,6 @@ def plan_dumps(graphs: list[GraphSource], iris: IRIs, pfx: dict[str, str],
             continue
         sk = safe_key(g.report)
         if sk in seen:
-            from ..errors import TripsKGError
-
             raise TripsKGError(f"reports '{seen[sk]}' and '{g.report}' have the same IRI key "
                                f"'{sk}'", hint="rename one of them")
         seen[sk] = g.report

@@ -33,6 +33,7 @@ from ..iris import IRIs
 from ..oxutil import select, serialize
 from ..vocab import DCAT, DCT, FOAF, OWL, RDF, SKOS, SPDX, VOID, XSD
 from .dumps import FORMAT_IRIS, MEDIA_TYPES, TITLES, prefixes
+from .jsonld import RDF_TYPE_NT, ntriples_triples
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 IANA = "http://www.iana.org/assignments/media-types/"
@@ -295,8 +296,6 @@ class LineStats:
 
     @classmethod
     def of(cls, lines: Iterable[bytes], base: str) -> LineStats:
-        from .jsonld import RDF_TYPE_NT, ntriples_triples
-
         subjects: set[str] = set()
         typed: dict[str, set[str]] = defaultdict(set)
         properties: dict[str, int] = defaultdict(int)

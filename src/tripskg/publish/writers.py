@@ -69,9 +69,7 @@ _JOBS: dict[str, Job] = {}  # inherited by the forked workers
 
 
 def _run(name: str) -> tuple[str, Any, float]:
-    t0 = time.monotonic()
-    value = _JOBS[name].run()
-    return name, value, time.monotonic() - t0
+    return _run_one(_JOBS[name])
 
 
 def processes_for(work: float) -> int:
