@@ -13,7 +13,7 @@ YASGUI_VERSION := 4.6.2
 SWAGGER_UI_VERSION := 5.35.0
 VENDOR := src/tripskg/static/vendor
 
-.PHONY: run test install system-deps build serve lint reference clean vendor bench bench-large
+.PHONY: run test install system-deps build serve lint reference clean vendor bench bench-large docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -77,6 +77,11 @@ load: $(STAMP) $(LOAD_DIR)/dist/tripskg.nq.gz
 	$(BIN)/python benchmarks/load.py --dist $(LOAD_DIR)/dist --requests 20000 --concurrency 50 \
 	  --rdflib-requests $(RDFLIB_REQUESTS) --max-seconds $(LOAD_MAX_SECONDS) --profile \
 	  --json $(LOAD_DIR)/load-results.json
+
+# Generated docs: docs/queries.md (from the headers of queries/*.rq) and docs/cli.md (from the
+# click commands). tests/test_docs.py fails when they differ from what this writes.
+docs: $(STAMP)
+	$(BIN)/python -m tripskg.docgen
 
 reference: $(STAMP)
 	$(BIN)/pip install --quiet pycountry hdx-python-country babel
