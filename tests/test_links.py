@@ -1,4 +1,4 @@
-"""Every relative link of the project's Markdown (README, ARCHITECTURE, docs/) resolves.
+"""Every relative link of the project's Markdown (README, ARCHITECTURE, docs/, …) resolves.
 
 A link to a file must name an existing file or folder; a link with ``#anchor`` into a Markdown
 file must name one of its headings (GitHub's slugs) or an explicit ``<a id>``.
@@ -21,7 +21,9 @@ _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 def markdown_files(root: Path = ROOT) -> list[Path]:
     files = [root / "README.md", root / "ARCHITECTURE.md", root / "ontology" / "MODEL.md"]
-    return [f for f in files if f.is_file()] + sorted((root / "docs").glob("*.md"))
+    files += [root / "data" / "SOURCES-REPORTS.md", root / "data" / "reference" / "SOURCES.md"]
+    folders = [root / "docs", root / "benchmarks"]
+    return [f for f in files if f.is_file()] + sorted(f for d in folders for f in d.glob("*.md"))
 
 
 def prose(text: str) -> str:
