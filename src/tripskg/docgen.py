@@ -116,6 +116,8 @@ def _usage(cmd: click.Command, ctx: click.Context) -> str:
 def _options(cmd: click.Command, ctx: click.Context) -> list[str]:
     rows = []
     for param in cmd.get_params(ctx):
+        if not isinstance(param, click.Option):  # arguments are in the usage line
+            continue
         record = param.get_help_record(ctx)
         if record is None:
             continue
