@@ -246,7 +246,7 @@ def child_validate(a: argparse.Namespace) -> dict[str, Any]:
     result = build_graph(Path(a.data))
     graph_s = time.perf_counter() - t0
     t1 = time.perf_counter()
-    results, _ = validate_store(result.store, result.iris.base, result.locations,
+    results, _ = validate_store(result.store, result.iris, result.locations,
                                 engine=a.engine)
     validate_s = time.perf_counter() - t1
     keys = sorted({(r.severity, r.focus, r.path or "", r.shape or "") for r in results})

@@ -84,7 +84,7 @@ def test_unreadable_cache_entries_are_read_again(synthetic: Path, tmp_path: Path
 def test_the_key_covers_code_reference_data_and_where_inputs_are(
         synthetic: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from tripskg import buildcache
-    from tripskg.build import discover
+    from tripskg.ingest.report import discover
     from tripskg.iris import IRIs
 
     sources, _ = discover(synthetic)

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tripskg.errors import InputError
-from tripskg.ingest.dates import PartialDate, parse_date, parse_range
+from tripskg.ingest.dates import parse_date, parse_range
+from tripskg.model import PartialDate
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December"]

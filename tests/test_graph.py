@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tripskg.graph import N, Quads, bool_lit, int_lit, lit, uri_or_lit
+from tripskg.graphlines import N, Quads, bool_lit, int_lit, lit, uri_or_lit
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 TEXT = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=40)

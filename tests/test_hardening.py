@@ -33,10 +33,12 @@ from hypothesis import strategies as st
 from tripskg.errors import ErrorGroup, InputError, QueryError, TripsKGError
 from tripskg.ingest.annex import FORMULA, read_annex
 from tripskg.ingest.covernote import parse_cover_note
-from tripskg.ingest.dates import PartialDate, parse_date, parse_range
+from tripskg.ingest.dates import parse_date, parse_range
 from tripskg.ingest.text import CONTROL
+from tripskg.model import PartialDate
 from tripskg.queries import MARKER, PARAM_TYPES, Param, SavedQuery, bind
 from tripskg.reference import load_reference
+from tripskg.settings import BuildSettings
 
 from .conftest import MINIMAL_NOTE, ROOT, make_data, run_cli, tree_digest
 
@@ -500,7 +502,7 @@ def _round_trip(root: Path, titles: list[str]) -> None:
                      annexes={"case.csv": buf.getvalue().encode("utf-8")})
     result = build_graph(data)
     with atomic_output(root / "dist") as work:
-        publish(result, work, site=False)
+        publish(result, work, settings=BuildSettings(site=False))
     expected = {i: " ".join(t.split()) for i, t in enumerate(titles, 1)}
     dist = root / "dist"
     for name, fmt in DUMP_FORMATS.items():

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from tests.conftest import run_cli, tree_digest
 from tests.test_buildcache import EPOCH, build, synthetic  # noqa: F401 - fixture
-from tripskg.graph import owned_prefixes, owner_key, split_owned
-from tripskg.iris import IRIs
+from tripskg.graphlines import split_owned
+from tripskg.iris import IRIs, owned_prefixes, owner_key
 from tripskg.oxutil import serialize
 from tripskg.publish.dumps import prefixes
 from tripskg.publish.pieces import merge_unique, sorted_prefix_header, union_runs
@@ -191,7 +191,7 @@ def test_lines_view_behaves_like_the_list_of_lines(
         lines: list[bytes], cuts: list[tuple[int, int]]) -> None:
     from bisect import bisect_left
 
-    from tripskg.graph import Lines, line_offsets
+    from tripskg.graphlines import Lines, line_offsets
 
     lines = sorted(lines)
     view = Lines(b"".join(lines), line_offsets(lines))

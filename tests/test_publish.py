@@ -33,7 +33,7 @@ from tripskg.publish import DUMPS, PAUSE_ENV, PAUSE_STEPS, publish
 from tripskg.publish.jsonld import context
 from tripskg.publish.ontodoc import render_ontology_html
 from tripskg.publish.void import Options, validate_void, void_triples
-from tripskg.validate import report_ntriples
+from tripskg.validate import Validation
 from tripskg.vocab import DCAT, DCT, RDF, RDFS, SPDX, VOID, XSD
 
 GOLDEN = ROOT / "tests" / "data" / "golden"
@@ -527,14 +527,13 @@ def tiny_store(iris: IRIs) -> ox.Store:
 @pytest.fixture(scope="module")
 def tiny_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     iris = IRIs()
-    # published as given (validated=True): the golden files cover terms SHACL would reject
-    result = BuildResult(tiny_store(iris), iris, [], 0, validated=True,
-                         validation_report=report_ntriples([], iris.base))
+    # published as given (validation given): the golden files cover terms SHACL would reject
+    result = BuildResult(tiny_store(iris), iris, [], 0)
     folder = tmp_path_factory.mktemp("tiny")
     old = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = EPOCH
     try:
-        publish(result, folder)
+        publish(result, folder, validation=Validation.of([], iris))
     finally:
         if old is None:
             del os.environ["SOURCE_DATE_EPOCH"]

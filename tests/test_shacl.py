@@ -29,7 +29,7 @@ def store_with(fixture: Path) -> ox.Store:
 
 
 def results(store: ox.Store, engine: str) -> set[tuple[str, str, str | None]]:
-    found, _ = validate_store(store, IRIs().base, {}, engine=engine)
+    found, _ = validate_store(store, IRIs(), {}, engine=engine)
     return {(r.severity, r.focus, r.path) for r in found}
 
 

@@ -157,11 +157,12 @@ def test_build_no_site_flag(small_dist: Path, tmp_path: Path) -> None:
     from tests.conftest import run_cli
     from tripskg.build import build_graph
     from tripskg.publish import publish
+    from tripskg.settings import BuildSettings
 
     assert "--no-site" in run_cli("build", "--help").output
     result = build_graph(small_dist.parent / "data")
     out = tmp_path / "dist"
     out.mkdir()
-    publish(result, out, site=False)
+    publish(result, out, settings=BuildSettings(site=False))
     assert not (out / "site").exists()
     assert "site/" not in (out / "SHA256SUMS").read_text()

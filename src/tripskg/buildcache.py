@@ -1,6 +1,6 @@
 """The build cache: each report's parsed records and named graph, keyed by input checksums.
 
-A report's part (see :class:`tripskg.build.Part`) depends only on its own inputs (cover note,
+A report's part (see :class:`tripskg.parts.Part`) depends only on its own inputs (cover note,
 annex, register row), where they are shown from (messages carry the path), the data kind, the
 base IRI, the reference data and the tripskg code. The cache key is the SHA-256 of all of
 these, so a cached part is exactly what reading the inputs again would give: a build that
@@ -35,7 +35,8 @@ from .iris import IRIs
 from .resources import ontology_dir, reference_dir, vocab_files
 
 if TYPE_CHECKING:
-    from .build import Part, Source
+    from .ingest.report import Source
+    from .parts import Part
 
 FORMAT = 1
 
@@ -53,15 +54,15 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
-def publish_digest(base: str) -> str:
+def publish_digest(iris: IRIs) -> str:
     """Checksum of what the published pieces of a report depend on besides its part: the code,
     base IRI, ontology, vocabularies and shapes."""
     from .validate import shapes_turtle
 
-    h = hashlib.sha256(f"{code_digest()} {base}".encode())
+    h = hashlib.sha256(f"{code_digest()} {iris.base}".encode())
     for path in [ontology_dir() / "tripskg.ttl", *vocab_files()]:
         h.update(path.name.encode() + b"\0" + sha256(path).encode())
-    h.update(shapes_turtle(base).encode("utf-8"))
+    h.update(shapes_turtle(iris).encode("utf-8"))
     return h.hexdigest()
 
 
@@ -122,6 +123,19 @@ def save_manifest(path: Path, manifest: Manifest) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise
 
+
+@dataclass
+class CacheState:
+    """The build cache's side of one build: what the last build left (its manifest), which
+    report graphs it settles, and where this build's manifest goes."""
+
+    manifest_path: Path  # where this build's manifest will be kept
+    manifest: Manifest | None = None  # where the last build's pieces are
+    digests: dict[str, str] = field(default_factory=dict)  # report graph IRI -> part digest
+    # report graphs whose owned subjects are not in the store: their SHACL results and VoID
+    # figures come from the last build (graph IRI -> digest; see publish/pieces.py)
+    settled: dict[str, str] = field(default_factory=dict)
+    shared_key: str = ""  # checksum of the lines about subjects no report owns
 
 
 class PartCache:

@@ -9,13 +9,19 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 from rich.markup import escape
 
-from .errors import ErrorGroup, TripsKGError, ValidationFailed
+from .errors import ErrorGroup, TripsKGError
 from .vocab import DEFAULT_BASE
+
+if TYPE_CHECKING:
+    from .build import BuildResult
+    from .settings import BuildSettings
+    from .validate import Validation
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 # a pipe or file gets wide tables (no wrapping); a terminal gets its own width
@@ -58,6 +64,14 @@ def main(ctx: click.Context, quiet: bool, verbose: bool) -> None:
     ctx.obj = State(quiet, verbose)
 
 
+def _jobs_option(f):  # type: ignore[no-untyped-def,unused-ignore]
+    return click.option(
+        "--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
+        envvar="TRIPSKG_JOBS", show_envvar=True,
+        help="Worker processes (default: one per CPU, up to 4, on large inputs; 1 on "
+             "small ones).")(f)
+
+
 def _data_option(f):  # type: ignore[no-untyped-def,unused-ignore]
     f = click.option("--base", default=DEFAULT_BASE, show_default=True,
                      help="Base IRI of the dataset.")(f)
@@ -65,31 +79,45 @@ def _data_option(f):  # type: ignore[no-untyped-def,unused-ignore]
                         help="Data folder (documents/, annex/, reports.csv). [default: data/]")(f)
 
 
-def _run_build(state: State, data_dir: Path | None, base: str,  # type: ignore[no-untyped-def,unused-ignore]
-               validate: bool = True, cache_dir: Path | None = None, full_store: bool = True):
-    from .build import build_and_validate, build_graph
+def _data_dir(data_dir: Path | None) -> Path:
     from .resources import default_data_dir
 
     data = data_dir or (Path("data") if Path("data").is_dir() else default_data_dir())
     if not data.is_dir():
         _fail([TripsKGError(f"data folder '{data}' does not exist")], EXIT_USAGE)
+    return data
+
+
+def _settings(base: str, jobs: int | None = None, **kwargs: Any) -> BuildSettings:
+    from .iris import IRIs
+    from .settings import BuildSettings
+
+    return BuildSettings(IRIs(base), jobs, **kwargs)
+
+
+def _run_build(state: State, data_dir: Path | None, settings: BuildSettings,  # type: ignore[no-untyped-def,unused-ignore]
+               validate: bool = True):
+    from .build import build_and_validate, build_graph
+
+    data = _data_dir(data_dir)
+    result: tuple[BuildResult, Validation | None]
     try:
         if validate:
-            result = build_and_validate(data, base, state.progress, cache_dir)
+            result = build_and_validate(data, settings, state.progress)
         else:
-            result = build_graph(data, base, state.progress, cache_dir, full_store)
+            result = build_graph(data, settings, state.progress), None
     except ErrorGroup as g:
         _fail(g.errors)
     except TripsKGError as e:
         _fail([e])
-    for w in result.warnings:
+    for w in result[0].warnings:
         if not state.quiet:
             err.print(f"[yellow]warning[/yellow]: {escape(w.render())}")
     return result
 
 
-def _print_results(state: State, result) -> None:  # type: ignore[no-untyped-def,unused-ignore]
-    for r in result.results:
+def _print_results(state: State, validation: Validation) -> None:
+    for r in validation.results:
         colour = "red" if r.severity == "Violation" else "yellow"
         if r.severity == "Violation" or not state.quiet:
             err.print(f"[{colour}]{r.severity.lower()}[/{colour}]: {escape(r.render())}")
@@ -106,9 +134,7 @@ def _print_results(state: State, result) -> None:  # type: ignore[no-untyped-def
                    "[default: <base>download/]")
 @click.option("--no-site", is_flag=True,
               help="Skip the static linked-data site (dist/site/).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Worker processes (default: one per CPU, up to 4, on large inputs; 1 on "
-                   "small ones). Also TRIPSKG_JOBS.")
+@_jobs_option
 @click.option("--no-cache", is_flag=True,
               help="Read every report again instead of reusing unchanged ones from "
                    "OUT.cache/ (the build cache; the output is the same either way).")
@@ -119,47 +145,44 @@ def build(state: State, data_dir: Path | None, base: str, out_dir: Path,
     """Build, validate and publish the graph into OUT (atomically)."""
     import gc
 
-    from .workers import jobs_setting
-
     # The build allocates millions of small objects (N-Triples lines, records) that live until
     # it ends; the cyclic garbage collector's repeated full passes over them cost ~10% of a
     # rebuild and free nothing, so it is off for the build.
     gc.disable()
     try:
-        with jobs_setting(jobs):
-            _build(state, data_dir, base, out_dir, sparql_endpoint, download_base, no_site,
-                   no_cache)
+        cache_dir = None if no_cache else out_dir.with_name(out_dir.name + ".cache")
+        _build(state, data_dir, out_dir, _settings(
+            base, jobs, cache_dir=cache_dir, site=not no_site,
+            sparql_endpoint=sparql_endpoint, download_base=download_base))
     finally:
         gc.enable()
 
 
-def _build(state: State, data_dir: Path | None, base: str, out_dir: Path,
-           sparql_endpoint: str | None, download_base: str | None, no_site: bool,
-           no_cache: bool) -> None:
+def _build(state: State, data_dir: Path | None, out_dir: Path, settings: BuildSettings
+           ) -> None:
     from .publish import atomic_output, publish
+    from .validate import Nonconforming
 
-    cache_dir = None if no_cache else out_dir.with_name(out_dir.name + ".cache")
     # SHACL validation runs while the dumps are written (publish); nothing replaces out_dir
     # unless the graph conforms
     # without the site, reports unchanged since the last build stay out of the store (their
     # SHACL results and figures are reused; see publish/pieces.py)
-    result = _run_build(state, data_dir, base, validate=False, cache_dir=cache_dir,
-                        full_store=not no_site)
+    result, _ = _run_build(state, data_dir, settings, validate=False)
     try:
-        keep = [Path(result.manifest.folder)] if result.manifest else []
+        manifest = result.cache.manifest if result.cache else None
+        keep = [Path(manifest.folder)] if manifest else []
         with atomic_output(out_dir, keep) as work:
-            record = publish(result, work, state.progress, sparql_endpoint=sparql_endpoint,
-                             download_base=download_base, site=not no_site)
+            published = publish(result, work, state.progress, settings=settings)
             state.progress(f"replacing {out_dir}")
-    except ValidationFailed:
-        _print_results(state, result)
-        n = len(result.violations)
+    except Nonconforming as e:
+        _print_results(state, e.validation)
+        n = len(e.validation.violations)
         err.print(f"{n} SHACL violation{'s' if n != 1 else ''}; {out_dir} was left untouched")
         sys.exit(EXIT_DATA)
     except TripsKGError as e:
         _fail([e])
-    _print_results(state, result)
-    counts = record["counts"]
+    _print_results(state, published.validation)
+    counts = published.record["counts"]
     assert isinstance(counts, dict)
     state.info(
         f"built {out_dir}: {counts['reports']} reports, {counts['activities']} activities, "
@@ -170,13 +193,14 @@ def _build(state: State, data_dir: Path | None, base: str, out_dir: Path,
 
 @main.command()
 @_data_option
+@_jobs_option
 @click.pass_obj
-def validate(state: State, data_dir: Path | None, base: str) -> None:
+def validate(state: State, data_dir: Path | None, base: str, jobs: int | None) -> None:
     """Read and validate the sources without writing anything."""
-    result = _run_build(state, data_dir, base)
-    _print_results(state, result)
-    n = len(result.violations)
-    warnings = sum(1 for r in result.results if r.severity == "Warning")
+    result, validation = _run_build(state, data_dir, _settings(base, jobs))
+    _print_results(state, validation)
+    n = len(validation.violations)
+    warnings = len(validation.warnings)
     state.info(f"{len(result.reports)} reports, {result.n_activities} activities: "
                f"{n} violations, {warnings} warnings")
     sys.exit(EXIT_DATA if n else 0)

@@ -119,3 +119,28 @@ class IRIs:
     @property
     def dataset(self) -> str:
         return self.base + "dataset"
+
+
+def report_graph_iri(iris: IRIs, key: str, data_kind: str) -> str:
+    """The named graph of a report (examples have their own graph folder)."""
+    if data_kind == "example":
+        return iris.example_graph(key)
+    return iris.report_graph(key)
+
+
+# --------------------------------------------------------------------------- ownership
+# A report owns the IRIs it mints; only its own named graph describes them (publish/pieces.py).
+def owned_prefixes(iris: IRIs, report_key: str) -> list[bytes]:
+    """N-Triples prefixes of the subjects a report owns, in sorted order."""
+    report = iris.report(report_key)
+    return sorted(p.encode("utf-8") for p in (
+        f"<{iris.id}activity/{safe_key(report_key)}/", f"<{report}/", f"<{report}> "))
+
+
+def owner_key(iris: IRIs, iri: str) -> str | None:
+    """The IRI key (``safe_key``) of the report that owns ``iri``, or None for a shared
+    subject: the IRIs of :func:`owned_prefixes`, read back."""
+    for ns in (iris.id + "activity/", iris.id + "report/"):
+        if iri.startswith(ns):
+            return iri[len(ns):].split("/", 1)[0]
+    return None

@@ -2,12 +2,65 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 from dataclasses import dataclass, field
 
-from .errors import Location
-from .ingest.dates import PartialDate
+from .errors import InputError, Location
+from .vocab import XSD
 
 DATA_KINDS = ("real", "example", "synthetic", "test-fixture")
+
+
+@dataclass(frozen=True, order=True)
+class PartialDate:
+    """A calendar date known to the year, the month or the day."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    def __post_init__(self) -> None:
+        if not 1000 <= self.year <= 9999:
+            raise InputError(f"year {self.year} is out of range", hint="expected a 4-digit year")
+        if self.month is not None and not 1 <= self.month <= 12:
+            raise InputError(f"month {self.month} does not exist", hint="expected 1-12")
+        if self.day is not None:
+            if self.month is None:
+                raise InputError("a day needs a month")
+            last = calendar.monthrange(self.year, self.month)[1]
+            if not 1 <= self.day <= last:
+                raise InputError(
+                    f"{self.year:04d}-{self.month:02d}-{self.day:02d} does not exist",
+                    hint=f"{calendar.month_name[self.month]} {self.year} has {last} days",
+                )
+
+    @property
+    def precision(self) -> str:
+        return "day" if self.day else "month" if self.month else "year"
+
+    def lexical(self) -> str:
+        if self.day is not None and self.month is not None:
+            return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+        if self.month is not None:
+            return f"{self.year:04d}-{self.month:02d}"
+        return f"{self.year:04d}"
+
+    @property
+    def datatype(self) -> str:
+        return XSD + {"day": "date", "month": "gYearMonth", "year": "gYear"}[self.precision]
+
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, self.month or 1, self.day or 1)
+
+    def last_day(self) -> dt.date:
+        month = self.month or 12
+        day = self.day or calendar.monthrange(self.year, month)[1]
+        return dt.date(self.year, month, day)
+
+    @classmethod
+    def of(cls, d: dt.date) -> PartialDate:
+        return cls(d.year, d.month, d.day)
 
 
 @dataclass(frozen=True)

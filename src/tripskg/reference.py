@@ -11,8 +11,9 @@ from functools import cache
 from pathlib import Path
 
 from .errors import InputError, Location, did_you_mean, fold
-from .ingest.dates import PartialDate, parse_date
+from .ingest.dates import parse_date
 from .iris import IRIs, slugify
+from .model import PartialDate
 from .resources import reference_dir, vocab_files
 from .vocab import DEFAULT_BASE, SKOS
 

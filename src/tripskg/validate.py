@@ -1,12 +1,15 @@
-"""SHACL validation of the built graph, with results mapped back to source locations."""
+"""The validation step: SHACL validation of the built graph, with results mapped back to
+source locations (:func:`validate_graph`, used by ``tripskg build`` and ``tripskg validate``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from .errors import ValidationFailed
+from .iris import IRIs
 from .oxutil import serialize
 from .resources import shapes_files
 from .vocab import DEFAULT_BASE, SH
@@ -34,8 +37,9 @@ def _short(iri: str) -> str:
     return iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
-def shapes_turtle(base: str) -> str:
-    """All shapes files as one Turtle document, rebased to ``base``."""
+def shapes_turtle(iris: IRIs) -> str:
+    """All shapes files as one Turtle document, rebased to the base IRI."""
+    base = iris.base
     parts = []
     for path in shapes_files():
         text = path.read_text(encoding="utf-8")
@@ -60,25 +64,92 @@ def locate(iri: str, locations: Mapping[str, str]) -> str:
 ENGINES = ("sparql", "pyshacl")
 
 
+@dataclass(frozen=True)
+class Validation:
+    """The outcome of the validation step: the results (sorted: violations first, then by
+    location) and the SHACL validation report as canonical N-Triples."""
+
+    results: list[Result]
+    report: bytes
+
+    @classmethod
+    def of(cls, results: Iterable[Result], iris: IRIs) -> Validation:
+        ordered = sorted(set(results), key=result_order)
+        return cls(ordered, report_ntriples(ordered, iris))
+
+    @property
+    def violations(self) -> list[Result]:
+        return [r for r in self.results if r.severity == "Violation"]
+
+    @property
+    def warnings(self) -> list[Result]:
+        return [r for r in self.results if r.severity == "Warning"]
+
+    def check(self) -> Validation:
+        """Itself if it has no violations; else raise :class:`Nonconforming`."""
+        if self.violations:
+            raise Nonconforming(self)
+        return self
+
+
+class Nonconforming(ValidationFailed):
+    """SHACL violations: the graph is not published (``validation`` has the results)."""
+
+    def __init__(self, validation: Validation) -> None:
+        n = len(validation.violations)
+        super().__init__(f"{n} SHACL violation{'s' if n != 1 else ''}")
+        self.validation = validation
+
+
+def validate_graph(
+    store: ox.Store,
+    iris: IRIs,
+    locations: Mapping[str, str],
+    progress: Callable[[str], None] | None = None,
+    *,
+    settled: Callable[[str], bool] | None = None,
+    earlier: Iterable[Result] = (),
+) -> Validation:
+    """The validation step of a build: SHACL on the store. With a build cache, ``settled``
+    tells the focus nodes whose report stayed out of the store (see ``build.build_graph``):
+    results about them are not taken from the store but from ``earlier`` (the last build's)."""
+    fresh = shacl_results(store, iris, locations, progress)
+    if settled is not None:
+        fresh = [r for r in fresh if not settled(r.focus)]
+    return Validation.of([*fresh, *earlier], iris)
+
+
 def validate_store(
     store: ox.Store,
-    base: str,
+    iris: IRIs,
     locations: Mapping[str, str],
     progress: Callable[[str], None] | None = None,
     engine: str = "sparql",
 ) -> tuple[list[Result], bytes]:
+    """Validate the store with one engine: the results and the validation report (see
+    :func:`shacl_results`)."""
+    results = shacl_results(store, iris, locations, progress, engine)
+    return results, report_ntriples(results, iris)
+
+
+def shacl_results(
+    store: ox.Store,
+    iris: IRIs,
+    locations: Mapping[str, str],
+    progress: Callable[[str], None] | None = None,
+    engine: str = "sparql",
+) -> list[Result]:
     """Validate the union of all named graphs against ``shapes/*.ttl``.
 
     ``engine="sparql"`` (default) compiles the shapes to SPARQL run by Oxigraph
     (:mod:`tripskg.shacl`); ``engine="pyshacl"`` runs pyshacl (slow; the reference the
     conformance tests compare against). Returns the results (sorted: violations first, then
-    by location) and the SHACL validation report as canonical N-Triples with skolemized result
-    IRIs (no blank nodes).
+    by location); :func:`report_ntriples` makes the SHACL validation report of them.
     """
     if engine == "sparql":
         from .shacl import Validator
 
-        validator = Validator.from_turtle(shapes_turtle(base))
+        validator = Validator.from_turtle(shapes_turtle(iris))
         if progress:
             progress(f"validating with {len(validator.checks)} compiled SHACL checks")
         out = [
@@ -93,8 +164,7 @@ def validate_store(
             )
             for r in validator.validate(store)
         ]
-        results = sorted(set(out), key=result_order)
-        return results, report_ntriples(results, base)
+        return sorted(set(out), key=result_order)
     if engine != "pyshacl":
         raise ValueError(f"unknown SHACL engine {engine!r}; expected one of {ENGINES}")
     import rdflib
@@ -103,14 +173,13 @@ def validate_store(
     data = rdflib.Graph()
     nt = ox.serialize((q.triple for q in store), format=ox.RdfFormat.N_TRIPLES)
     data.parse(data=nt, format="nt")
-    shapes = rdflib.Graph().parse(data=shapes_turtle(base), format="turtle")
+    shapes = rdflib.Graph().parse(data=shapes_turtle(iris), format="turtle")
     if progress:
         progress(f"validating {len(data):,} triples with {len(shapes):,} shape triples")
     _, report, _ = validate(
         data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
     )
-    results = _results(report, locations)
-    return results, report_ntriples(results, base)
+    return _results(report, locations)
 
 
 def _results(report: object, locations: Mapping[str, str]) -> list[Result]:
@@ -146,8 +215,9 @@ def result_order(r: Result) -> tuple[int, str, str, str, str]:
     return (SEVERITY_ORDER.get(r.severity, 9), r.location, r.focus, r.path or "", r.message)
 
 
-def report_ntriples(results: list[Result], base: str) -> bytes:
+def report_ntriples(results: list[Result], iris: IRIs) -> bytes:
     """A deterministic sh:ValidationReport (result IRIs numbered in sorted order)."""
+    base = iris.base
     rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
     report = ox.NamedNode(base + "validation/report")
     quads = [

@@ -7,8 +7,7 @@ import ctypes
 import multiprocessing as mp
 import os
 import signal
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from multiprocessing.pool import Pool
 from typing import Any
 
@@ -32,31 +31,8 @@ def fork_pool(processes: int) -> Pool:
     return mp.get_context("fork").Pool(processes, initializer=_die_with_parent)
 
 
-def env_jobs() -> int | None:
-    """``TRIPSKG_JOBS`` (worker processes; 1 = none), if set."""
-    env = os.environ.get("TRIPSKG_JOBS", "")
-    return int(env) if env.isdigit() and int(env) > 0 else None
-
-
 def cpu_jobs(limit: int = 4) -> int:
     return max(1, min(os.cpu_count() or 1, limit))
-
-
-@contextmanager
-def jobs_setting(jobs: int | None) -> Iterator[None]:
-    """``TRIPSKG_JOBS=jobs`` inside the block (unchanged if ``jobs`` is None)."""
-    if jobs is None:
-        yield
-        return
-    old = os.environ.get("TRIPSKG_JOBS")
-    os.environ["TRIPSKG_JOBS"] = str(jobs)
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop("TRIPSKG_JOBS", None)
-        else:
-            os.environ["TRIPSKG_JOBS"] = old
 
 
 def _call(module: str, name: str, args: tuple[Any, ...]) -> Any:
@@ -71,11 +47,11 @@ class Helper:
     """One forked worker process started before its work is ready, so it can warm up (import
     modules, parse files) while the build goes on; ``submit`` hands it the work. Functions are
     named by module and attribute, arguments and values are pickled. Without fork, or with
-    ``TRIPSKG_JOBS=1``, work runs at once in the build process. Close it
+    ``jobs=1`` (no worker processes), work runs at once in the build process. Close it
     (``with Helper(...)``) to end the process."""
 
-    def __init__(self, warm: tuple[str, str] | None = None) -> None:
-        self.pool = fork_pool(1) if can_fork() and env_jobs() != 1 else None
+    def __init__(self, warm: tuple[str, str] | None = None, jobs: int | None = None) -> None:
+        self.pool = fork_pool(1) if can_fork() and jobs != 1 else None
         if self.pool is not None and warm is not None:
             self.pool.apply_async(_call, (*warm, ()))
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ErrorGroup, InputError, Location, TripsKGError, Warning_, did_you_mean, fold
-from ..model import Activity
+from ..model import Activity, PartialDate
 from ..reference import Reference
-from .dates import PartialDate, parse_date, parse_range
+from .dates import parse_date, parse_range
 from .text import CONTROL, read_text
 
 COLUMNS = (

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError, Location, Warning_, fold
-from ..model import Fact, Mention, Paragraph, Report
+from ..model import Fact, Mention, Paragraph, PartialDate, Report
 from ..reference import Reference
-from .dates import MONTH_PATTERN, PartialDate, parse_date, parse_range
+from .dates import MONTH_PATTERN, parse_date, parse_range
 from .text import read_text
 
 _M = MONTH_PATTERN

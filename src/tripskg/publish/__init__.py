@@ -1,6 +1,7 @@
 """Published artifacts: RDF dumps, VoID/DCAT, ontology docs, checksums, atomic swap.
 
-``publish(result, folder)`` writes every file of ``dist/`` into ``folder``;
+``publish(result, folder)`` writes every file of ``dist/`` into ``folder`` (running the
+validation step beside the dumps unless it is given its outcome);
 ``atomic_output(out)`` gives the folder to write into and swaps it into place atomically.
 
 Test hook: ``TRIPSKG_TEST_PAUSE_AT=<step>`` (one of ``atomic.PAUSE_STEPS``) makes a build print
@@ -15,7 +16,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import cast
 
@@ -23,14 +24,13 @@ import pyoxigraph as ox
 
 from .. import __version__
 from ..build import BuildResult
-from ..buildcache import Manifest, publish_digest, save_manifest
+from ..buildcache import CacheState, Manifest, publish_digest, save_manifest
 from ..checksums import sha256
-from ..errors import ValidationFailed
-from ..graph import owner_key
-from ..iris import IRIs, safe_key
+from ..iris import IRIs, owner_key, safe_key
 from ..oxutil import dump, serialize
+from ..settings import BuildSettings
 from ..site import write_site
-from ..validate import Result, report_ntriples, result_order, validate_store
+from ..validate import Result, Validation, validate_graph
 from ..vocab import STANDARD_PREFIXES
 from ..workers import Helper
 from .atomic import BUILDS_SUFFIX, PAUSE_ENV, PAUSE_STEPS, atomic_output, pause_point
@@ -53,7 +53,8 @@ from .void import (
 from .writers import PIECES_DIR, Job, piece_jobs, processes_for, run_jobs
 
 __all__ = [
-    "BUILDS_SUFFIX", "DUMPS", "MEDIA_TYPES", "PAUSE_ENV", "PAUSE_STEPS", "atomic_output",
+    "BUILDS_SUFFIX", "DUMPS", "MEDIA_TYPES", "PAUSE_ENV", "PAUSE_STEPS", "Published",
+    "atomic_output",
     "build_record", "build_timestamp", "prefixes", "publish", "sha256",
     "validate_void", "write_checksums", "write_dump",
 ]
@@ -89,6 +90,14 @@ class PartOutcome:
     stats: GraphStats
 
 
+@dataclass(frozen=True)
+class Published:
+    """What publishing hands back: the build record (``build.json``) and the validation."""
+
+    record: dict[str, object]
+    validation: Validation
+
+
 def graph_sources(result: BuildResult, keyed: bool) -> list[GraphSource]:
     """Every graph as sorted lines, named graphs in IRI order, then the default graph."""
     given = {g.graph: g for g in result.graphs}
@@ -100,7 +109,8 @@ def graph_sources(result: BuildResult, keyed: bool) -> list[GraphSource]:
         names.append(None)  # the default graph last, as N-Quads sort it ("<…>" before "")
     out = []
     for i, name in enumerate(names):
-        report, digest = result.parts.get(name or "", (None, None))
+        report = result.report_graphs.get(name or "")
+        digest = result.cache.digests.get(name or "") if result.cache is not None else None
         lines: Sequence[bytes]
         if name is not None and name in given:
             lines = given[name].lines()
@@ -120,14 +130,20 @@ def _owner(iri: str, iris: IRIs, graph_of: dict[str, str]) -> str | None:
 
 
 def publish(result: BuildResult, folder: Path, progress: Callable[[str], None] | None = None,
-            *, sparql_endpoint: str | None = None, download_base: str | None = None,
-            site: bool = True) -> dict[str, object]:
+            *, settings: BuildSettings | None = None, validation: Validation | None = None
+            ) -> Published:
     """Write every artifact of the build into ``folder`` (which must exist and be empty).
 
-    With a build cache (``result.manifest_path``), pieces of the dumps unchanged since the
-    last build are copied from its files, and what this build wrote is recorded for the next
-    one (see :mod:`.pieces`).
+    Without ``validation``, the validation step runs while the dumps are written; on SHACL
+    violations it raises :class:`~tripskg.validate.Nonconforming` before anything but scratch
+    pieces is written. With a build cache (``result.cache``), pieces of the dumps unchanged
+    since the last build are copied from its files, and what this build wrote is recorded for
+    the next one (see :mod:`.pieces`). ``settings`` (its base must be the build's): jobs,
+    site, the links of void.ttl.
     """
+    settings = settings or BuildSettings(result.iris)
+    if settings.iris != result.iris:
+        settings = replace(settings, iris=result.iris)
     def step(msg: str) -> None:
         if progress:
             progress(msg)
@@ -135,30 +151,42 @@ def publish(result: BuildResult, folder: Path, progress: Callable[[str], None] |
     pause_point("publish-start")
     # a helper process checks void.ttl with pyshacl at the end: it imports pyshacl and reads
     # the shapes meanwhile
-    with Helper(warm=("tripskg.publish.void", "void_shapes")) as helper:
-        return _publish(result, folder, step, helper, sparql_endpoint, download_base, site)
+    with Helper(warm=("tripskg.publish.void", "void_shapes"), jobs=settings.jobs) as helper:
+        return _publish(result, folder, step, helper, settings, validation)
+
+
+def _validation_job(result: BuildResult, cost: float) -> Job:
+    """The validation step as a job run beside the dumps: reports the build cache settled
+    (not in the store) keep the results the last build found about their subjects."""
+    graph_of = {safe_key(report): g for g, report in result.report_graphs.items()}
+    settled = result.settled
+    earlier = [r for o in _settled_outcomes(result).values() for r in o.results]
+
+    def kept(focus: str) -> bool:
+        return _owner(focus, result.iris, graph_of) in settled
+
+    return Job("validate", cost, lambda: validate_graph(
+        result.store, result.iris, result.locations, settled=kept, earlier=earlier))
 
 
 def _publish(result: BuildResult, folder: Path, step: Callable[[str], None], helper: Helper,
-             sparql_endpoint: str | None, download_base: str | None, site: bool
-             ) -> dict[str, object]:
+             settings: BuildSettings, validation: Validation | None) -> Published:
     iris = result.iris
-    keyed = result.manifest_path is not None
+    keyed = result.cache is not None
     step("planning the dumps")
     sources = graph_sources(result, keyed)
     ctx = context(iris, result.store)
     plan = plan_dumps(sources, iris, prefixes(iris), ctx, keyed)
-    spans = reusable_spans(plan, result.manifest)
+    spans = reusable_spans(plan, result.cache.manifest if result.cache else None)
     missing = [p for p in plan.pieces() if (p.file, p.key) not in spans]
     n_quads = sum(len(g.lines) for g in sources)
     in_store = n_quads - sum(len(g.lines) - len(plan.others.get(g.name or "", []))
                              for g in sources if g.name in result.settled)
-    processes = processes_for(sum(p.size for p in missing) / 6 + in_store)
+    processes = processes_for(sum(p.size for p in missing) / 6 + in_store, settings.jobs)
     jobs = piece_jobs(missing, folder, max(1, processes * 2 if processes > 1 else 1))
-    pending_validation = not result.validated
+    pending_validation = validation is None
     if pending_validation:
-        jobs.append(Job("validate", 7.0 * in_store, lambda: validate_store(
-            result.store, iris.base, result.locations)))
+        jobs.append(_validation_job(result, 7.0 * in_store))
     jobs.append(Job("void-stats", 2.0 * in_store,
                     lambda: graph_stats(result.store, iris.base, iris.tkg)))
     what = "writing the dumps" + (", validating with SHACL" if pending_validation else "")
@@ -178,19 +206,10 @@ def _publish(result: BuildResult, folder: Path, step: Callable[[str], None], hel
         step(f"done: {name} ({seconds:.1f}s)")
     if not paused:
         pause_point("dumps")
-    graph_of = {safe_key(report): g for g, (report, _) in result.parts.items()}
+    graph_of = {safe_key(report): g for g, report in result.report_graphs.items()}
     outcomes = _settled_outcomes(result)
-    if pending_validation:
-        fresh, _ = cast(tuple[list[Result], bytes], done["validate"])
-        results = [r for r in fresh if _owner(r.focus, iris, graph_of) not in result.settled]
-        for o in outcomes.values():
-            results.extend(o.results)
-        result.results = sorted(set(results), key=result_order)
-        result.validation_report = report_ntriples(result.results, iris.base)
-        result.validated = True
-        if result.violations:
-            n = len(result.violations)
-            raise ValidationFailed(f"{n} SHACL violation{'s' if n != 1 else ''}")
+    if validation is None:
+        validation = cast(Validation, done["validate"]).check()
     step("putting the dumps together")
     assembled = assemble_all(plan, spans, folder)
     shutil.rmtree(folder / PIECES_DIR, ignore_errors=True)
@@ -205,13 +224,13 @@ def _publish(result: BuildResult, folder: Path, step: Callable[[str], None], hel
     counts = combine_counts(
         stats, {g: LineStats.of(lines, iris.base) for g, lines in plan.others.items()},
         LineStats.of(plan.shared, iris.base))
-    void = void_triples(result.store, iris, dists, ts, Options(sparql_endpoint, download_base),
-                        counts=counts)
+    void = void_triples(result.store, iris, dists, ts,
+                        Options(settings.sparql_endpoint, settings.download_base), counts=counts)
     void_problems = helper.submit(__name__, "validate_void", void)  # beside what follows
     write_void(folder / "void.ttl", void, iris)
     write_context(folder / CONTEXT_FILE, ctx)
     (folder / "validation.ttl").write_bytes(
-        serialize(ox.parse(result.validation_report, format=ox.RdfFormat.N_TRIPLES),
+        serialize(ox.parse(validation.report, format=ox.RdfFormat.N_TRIPLES),
                   ox.RdfFormat.TURTLE, {"sh": STANDARD_PREFIXES["sh"]})
     )
 
@@ -220,7 +239,7 @@ def _publish(result: BuildResult, folder: Path, step: Callable[[str], None], hel
     write_ontology_docs(folder / "ontology", result.store, iris)
 
     graphs = {g.name: len(g.lines) for g in sources if g.name is not None and g.lines}
-    record = build_record(result, plan.union_triples, n_quads, graphs)
+    record = build_record(result, validation, plan.union_triples, n_quads, graphs)
     (folder / "build.json").write_text(json.dumps(record, indent=2, sort_keys=True) + "\n",
                                        encoding="utf-8")
     step("checking void.ttl against its shapes")
@@ -228,7 +247,7 @@ def _publish(result: BuildResult, folder: Path, step: Callable[[str], None], hel
     if problems:
         raise VoidError("void.ttl does not conform to shapes/dcat/void.ttl",
                         hint="; ".join(problems[:5]))
-    if site:
+    if settings.site:
         if result.settled:
             raise RuntimeError("the static site needs every report in the store "
                                "(build_graph(full_store=True))")
@@ -238,26 +257,25 @@ def _publish(result: BuildResult, folder: Path, step: Callable[[str], None], hel
     step("writing SHA256SUMS")
     # SHA256SUMS must stay the last step
     write_checksums(folder, {name: digest for name, (digest, _) in assembled.items()})
-    if result.manifest_path is not None:
+    if result.cache is not None:
         step("recording the pieces in the build cache")
-        _keep_manifest(result, folder, assembled, stats, graph_of)
-    return record
+        _keep_manifest(result, result.cache, validation, folder, assembled, stats, graph_of)
+    return Published(record, validation)
 
 
 def _settled_outcomes(result: BuildResult) -> dict[str, PartOutcome]:
-    if not result.settled:
+    if result.cache is None or not result.cache.settled:
         return {}
-    assert result.manifest is not None
-    return {g: result.manifest.parts[d] for g, d in result.settled.items()}
+    assert result.cache.manifest is not None
+    return {g: result.cache.manifest.parts[d] for g, d in result.cache.settled.items()}
 
 
-def _keep_manifest(result: BuildResult, folder: Path,
-                   assembled: dict[str, tuple[str, dict[str, tuple[int, int]]]],
+def _keep_manifest(result: BuildResult, cache: CacheState, validation: Validation,
+                   folder: Path, assembled: dict[str, tuple[str, dict[str, tuple[int, int]]]],
                    stats: dict[str, GraphStats], graph_of: dict[str, str]) -> None:
     """Record where this build's pieces are, and each report's outcome, for the next build."""
-    assert result.manifest_path is not None
-    owned: dict[str, list[Result]] = {g: [] for g in result.parts}
-    for r in result.results:
+    owned: dict[str, list[Result]] = {g: [] for g in result.report_graphs}
+    for r in validation.results:
         g = _owner(r.focus, result.iris, graph_of)
         if g is not None and g in owned:
             owned[g].append(r)
@@ -265,14 +283,13 @@ def _keep_manifest(result: BuildResult, folder: Path,
     for name in assembled:
         st = (folder / name).stat()
         files[name] = (st.st_size, st.st_mtime_ns)
-    parts = {d: PartOutcome(owned[g], stats[g]) for g, (_, d) in result.parts.items()
-             if d and g in stats}
-    save_manifest(result.manifest_path, Manifest(
-        publish_digest(result.iris.base), str(folder.resolve()), files,
-        {name: where for name, (_, where) in assembled.items()}, parts, result.shared_key))
+    parts = {d: PartOutcome(owned[g], stats[g]) for g, d in cache.digests.items() if g in stats}
+    save_manifest(cache.manifest_path, Manifest(
+        publish_digest(result.iris), str(folder.resolve()), files,
+        {name: where for name, (_, where) in assembled.items()}, parts, cache.shared_key))
 
 
-def build_record(result: BuildResult, n_triples: int, n_quads: int,
+def build_record(result: BuildResult, validation: Validation, n_triples: int, n_quads: int,
                  graphs: dict[str, int] | None = None) -> dict[str, object]:
     from ..resources import project_root
 
@@ -301,7 +318,7 @@ def build_record(result: BuildResult, n_triples: int, n_quads: int,
             "reports": len(result.reports),
             "activities": result.n_activities,
             "graphs": dict(sorted(graphs.items())),
-            "violations": len(result.violations),
-            "warnings": sum(1 for r in result.results if r.severity == "Warning"),
+            "violations": len(validation.violations),
+            "warnings": len(validation.warnings),
         },
     }

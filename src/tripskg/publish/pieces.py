@@ -41,8 +41,8 @@ import pyoxigraph as ox
 
 from ..buildcache import Manifest
 from ..errors import TripsKGError
-from ..graph import owned_prefixes, split_owned
-from ..iris import IRIs, safe_key
+from ..graphlines import split_owned
+from ..iris import IRIs, owned_prefixes, safe_key
 from ..oxutil import serialize
 from .jsonld import JSONLD_TAIL, Compactor, graph_block, jsonld_head, ntriples_triples
 

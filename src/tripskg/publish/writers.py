@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..workers import can_fork, cpu_jobs, env_jobs, fork_pool
+from ..workers import can_fork, cpu_jobs, fork_pool
 from .pieces import Piece, write_pieces
 
 Work = Callable[[], Any]
@@ -72,10 +72,10 @@ def _run(name: str) -> tuple[str, Any, float]:
     return _run_one(_JOBS[name])
 
 
-def processes_for(work: float) -> int:
-    """``TRIPSKG_JOBS`` or, for large graphs, one process per CPU (at most 4)."""
-    if (n := env_jobs()) is not None:
-        return n
+def processes_for(work: float, jobs: int | None = None) -> int:
+    """``jobs`` if given or, for large graphs, one process per CPU (at most 4)."""
+    if jobs is not None:
+        return jobs
     if work < 40_000:  # below ~40k quads forking costs more than it saves
         return 1
     return cpu_jobs()

@@ -1,0 +1,28 @@
+"""The settings of a build, made once (by the command line) and handed to each stage that
+needs them; nothing is read back from the environment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .iris import IRIs
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    """How to build and publish.
+
+    ``jobs``: worker processes (1: none, not even the helper that checks ``void.ttl``; None:
+    one per CPU, up to 4, on large inputs). ``cache_dir``: the build cache (None: read every
+    report again). ``site``: write the static linked-data site; without it, reports unchanged
+    since the last cached build may stay out of the store (see ``build.build_graph``).
+    """
+
+    iris: IRIs = IRIs()
+    jobs: int | None = None
+    cache_dir: Path | None = None
+    site: bool = True
+    sparql_endpoint: str | None = None  # void:sparqlEndpoint (default <base>sparql)
+    download_base: str | None = None  # dcat:downloadURL of the dumps (default <base>download/)
+
