@@ -227,10 +227,10 @@ def test_void_figures_combined_per_graph_equal_those_of_the_whole_store() -> Non
                       context(iris, store), keyed=False)
     assert any(plan.others.values())  # some report graphs describe shared subjects
     combined = combine_counts(
-        graph_stats(store, iris.base, iris.tkg),
+        graph_stats(store, iris),
         {g: LineStats.of(lines, iris.base) for g, lines in plan.others.items()},
         LineStats.of(plan.shared, iris.base))
-    assert combined == dataset_counts(store, iris.base, iris.tkg)
+    assert combined == dataset_counts(store, iris)
     assert combined.triples == plan.union_triples
 
 

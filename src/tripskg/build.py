@@ -128,15 +128,16 @@ def build_graph(
 ) -> BuildResult:
     """Read the sources and build the store (not yet validated).
 
-    ``settings.cache_dir``: keep each report's parsed records and named graph there, keyed by the
-    checksum of its inputs, the reference data and the tripskg code, and reuse them on the
-    next build (see :mod:`tripskg.buildcache`).
+    ``settings.cache_dir``: keep each report's parsed records and named graph there, keyed by
+    the checksum of its inputs, the reference data and the tripskg code, and reuse them on the
+    next build (see :mod:`tripskg.buildcache`). ``settings.jobs``: worker processes reading
+    the reports.
 
-    Without the site (``settings.site=False``, with a cache): reports unchanged since the last build, whose
-    SHACL results and figures that build kept, are not loaded into the store (only their
-    lines about shared subjects, such as Council meetings, are); publishing reuses what the
-    last build wrote for them. Nothing that queries the whole graph (the static site) may run
-    on such a store.
+    Without the site (``settings.site=False``) and with a cache: reports unchanged since the
+    last build, whose SHACL results and figures that build kept, are not loaded into the store
+    (only their lines about shared subjects, such as Council meetings, are); publishing reuses
+    what the last build wrote for them. Nothing that queries the whole graph (the static site)
+    may run on such a store.
     """
     settings = settings or BuildSettings()
     iris, cache_dir, full_store = settings.iris, settings.cache_dir, settings.site

@@ -95,8 +95,8 @@ def _settings(base: str, jobs: int | None = None, **kwargs: Any) -> BuildSetting
     return BuildSettings(IRIs(base), jobs, **kwargs)
 
 
-def _run_build(state: State, data_dir: Path | None, settings: BuildSettings,  # type: ignore[no-untyped-def,unused-ignore]
-               validate: bool = True):
+def _run_build(state: State, data_dir: Path | None, settings: BuildSettings,
+               validate: bool = True) -> tuple[BuildResult, Validation | None]:
     from .build import build_and_validate, build_graph
 
     data = _data_dir(data_dir)
@@ -198,6 +198,7 @@ def _build(state: State, data_dir: Path | None, out_dir: Path, settings: BuildSe
 def validate(state: State, data_dir: Path | None, base: str, jobs: int | None) -> None:
     """Read and validate the sources without writing anything."""
     result, validation = _run_build(state, data_dir, _settings(base, jobs))
+    assert validation is not None
     _print_results(state, validation)
     n = len(validation.violations)
     warnings = len(validation.warnings)

@@ -188,7 +188,7 @@ def _publish(result: BuildResult, folder: Path, step: Callable[[str], None], hel
     if pending_validation:
         jobs.append(_validation_job(result, 7.0 * in_store))
     jobs.append(Job("void-stats", 2.0 * in_store,
-                    lambda: graph_stats(result.store, iris.base, iris.tkg)))
+                    lambda: graph_stats(result.store, iris)))
     what = "writing the dumps" + (", validating with SHACL" if pending_validation else "")
     step(f"{what} ({len(missing)} pieces to write, {len(spans)} reused; {len(jobs)} jobs, "
          f"{processes} process{'es' if processes > 1 else ''})")

@@ -119,7 +119,7 @@ def void_triples(store: ox.Store, iris: IRIs, distributions: Iterable[Distributi
     add(dataset, VOID + "rootResource", iris.tkg)
 
     if counts is None:
-        counts = dataset_counts(store, base, iris.tkg)
+        counts = dataset_counts(store, iris)
     add(dataset, VOID + "triples", num(counts.triples))
     add(dataset, VOID + "entities", num(counts.entities))
     add(dataset, VOID + "distinctSubjects", num(counts.subjects))
@@ -227,9 +227,11 @@ def _int(term: ox.Literal) -> int:
     return int(term.value)
 
 
-def dataset_counts(store: ox.Store, base: str, tkg: str) -> Counts:
+def dataset_counts(store: ox.Store, iris: IRIs) -> Counts:
     """The figures of a whole store, overall and per named graph (the union by SPARQL on the
     store; ``publish`` combines each graph's figures instead, see :func:`combine_counts`)."""
+    base = iris.base
+
     def q(text: str) -> list[ox.QuerySolution]:
         return list(select(store, text, use_default_graph_as_union=True))
 
@@ -244,7 +246,7 @@ def dataset_counts(store: ox.Store, base: str, tkg: str) -> Counts:
     properties = {r["p"].value: _int(r["n"]) for r in q(
         f"SELECT ?p (COUNT(*) AS ?n) WHERE {distinct} GROUP BY ?p")}
     return _counts(_int(row["n"]), _int(entities["n"]), _int(row["subjects"]), classes,
-                   properties, graph_stats(store, base, tkg))
+                   properties, graph_stats(store, iris))
 
 
 @dataclass
@@ -259,8 +261,10 @@ class GraphStats:
     title: str | None = None
 
 
-def graph_stats(store: ox.Store, base: str, tkg: str) -> dict[str, GraphStats]:
+def graph_stats(store: ox.Store, iris: IRIs) -> dict[str, GraphStats]:
     """Figures of every named graph of the store (one GROUP BY query per figure)."""
+    base, tkg = iris.base, iris.tkg
+
     def q(text: str) -> list[ox.QuerySolution]:
         return list(select(store, text))
 
