@@ -19,12 +19,13 @@ from .text import display_path
 
 @dataclass
 class Source:
+    """The inputs of one report found in a data folder (at least one of the three)."""
+
     key: str
     data_kind: str
     note: Path | None = None
     annex: Path | None = None
     register: tuple[Location, dict[str, str]] | None = None
-
 
 
 REGISTER = "reports.csv"

@@ -141,9 +141,8 @@ def publish(result: BuildResult, folder: Path, progress: Callable[[str], None] |
     the next one (see :mod:`.pieces`). ``settings`` (its base must be the build's): jobs,
     site, the links of void.ttl.
     """
-    settings = settings or BuildSettings(result.iris)
-    if settings.iris != result.iris:
-        settings = replace(settings, iris=result.iris)
+    settings = replace(settings or BuildSettings(), iris=result.iris)  # the build's base
+
     def step(msg: str) -> None:
         if progress:
             progress(msg)
@@ -209,7 +208,8 @@ def _publish(result: BuildResult, folder: Path, step: Callable[[str], None], hel
     graph_of = {safe_key(report): g for g, report in result.report_graphs.items()}
     outcomes = _settled_outcomes(result)
     if validation is None:
-        validation = cast(Validation, done["validate"]).check()
+        validation = cast(Validation, done["validate"])
+    validation.check()  # nothing is published unless the graph conforms
     step("putting the dumps together")
     assembled = assemble_all(plan, spans, folder)
     shutil.rmtree(folder / PIECES_DIR, ignore_errors=True)
