@@ -22,9 +22,11 @@ from .graph import (
 from .ingest.annex import READERS, read_annex
 from .ingest.covernote import parse_cover_note
 from .ingest.dates import PartialDate, parse_date
+from .ingest.needs import Needs, read_needs
 from .ingest.text import display_path
 from .iris import IRIs
 from .model import DATA_KINDS, Activity, Fact, Report
+from .needs_graph import needs_locations, needs_quads
 from .reference import Reference, load_reference, read_csv
 from .validate import Result, validate_store
 from .vocab import DEFAULT_BASE
@@ -356,6 +358,10 @@ def build_graph(
     store.extend(ontology_quads(iris))
     graphs = [reference_quads(ref)]
     graphs[0].load_into(store)
+    needs = _read_needs(data_dir, ref, errors)
+    if needs is not None:
+        graphs.append(needs_quads(needs, ref).graph_lines())
+        graphs[-1].load_into(store)
     part_graphs: dict[str, tuple[str, str | None]] = {}
     others: dict[str, Sequence[bytes]] = {}
     candidates: dict[str, GraphLines] = {}
@@ -387,6 +393,9 @@ def build_graph(
     inputs = [data_dir / REGISTER] if (data_dir / REGISTER).is_file() else []
     warnings: list[Warning_] = []
     locations = reference_locations(ref)
+    if needs is not None:
+        inputs.extend(needs.inputs)
+        locations.update(needs_locations(needs, iris))
     for part in parts:
         inputs.extend(part.inputs)
         warnings.extend(part.warnings)
@@ -402,6 +411,16 @@ def build_graph(
                        locations=locations, inputs=inputs, graphs=graphs, parts=part_graphs,
                        settled=settled, manifest=manifest, manifest_path=manifest_path,
                        shared_key=shared_key)
+
+
+def _read_needs(data_dir: Path, ref: Reference, errors: list[TripsKGError]) -> Needs | None:
+    """The LDC priority needs of ``<data>/needs/`` (None without that folder); their errors
+    join ``errors``."""
+    try:
+        return read_needs(data_dir, ref)
+    except ErrorGroup as e:
+        errors.extend(e.errors)
+        return None
 
 
 def shared_checksum(others: dict[str, Sequence[bytes]]) -> str:
