@@ -102,10 +102,10 @@ class _Rows:
     def at(self, line: int, column: str) -> Location:
         return Location(self.shown, line, column)
 
-    def check(self, loc: Location, convert: Callable[[], T]) -> T | None:
-        """``convert()``, or None with its error recorded at ``loc``."""
+    def check(self, loc: Location, convert: Callable[..., T], *args: object) -> T | None:
+        """``convert(*args)``, or None with its error recorded at ``loc``."""
         try:
-            return convert()
+            return convert(*args)
         except InputError as e:
             self.errors.append(InputError.at(loc, e.message, e.hint))
             return None
@@ -166,9 +166,9 @@ def _submissions(r: _Rows, ref: Reference) -> list[Submission]:
                    f"first on row {seen[key]}")
             continue
         seen[key] = line
-        country = r.check(r.at(line, "country"), lambda: ref.resolve(
-            row.get("country", ""), ("country",), "country"))
-        date = r.check(r.at(line, "date"), lambda: parse_date(row.get("date", "")))
+        country = r.check(r.at(line, "country"), ref.resolve, row.get("country", ""),
+                          ("country",), "country")
+        date = r.check(r.at(line, "date"), parse_date, row.get("date", ""))
         symbol = row.get("symbol") or None
         if symbol and not SYMBOL.fullmatch(symbol):
             r.fail(r.at(line, "symbol"), f"'{symbol}' is not a TRIPS Council working-document "
@@ -213,8 +213,8 @@ def _needs(r: _Rows, ref: Reference, submissions: set[str]) -> list[Need]:
         concepts: list[str] = []
         for column, scheme in CONCEPT_COLUMNS.items():
             for value in split_list(row.get(column, "")):
-                iri = r.check(r.at(line, column), lambda v=value, s=scheme: ref.concept(  # type: ignore[misc]
-                    s, v, s.replace("-", " ")))
+                iri = r.check(r.at(line, column), ref.concept, scheme, value,
+                              scheme.replace("-", " "))
                 if iri is not None:
                     concepts.append(iri)
         if not any(split_list(row.get(c, "")) for c in CONCEPT_COLUMNS):
@@ -241,7 +241,7 @@ def _concept_ref(r: _Rows, ref: Reference, loc: Location, value: str) -> str | N
                did_you_mean(scheme, CONCEPT_COLUMNS.values(), cutoff=0.6)
                or f"scheme one of {', '.join(CONCEPT_COLUMNS.values())}")
         return None
-    return r.check(loc, lambda: ref.concept(scheme, slug, scheme.replace("-", " ")))
+    return r.check(loc, ref.concept, scheme, slug, scheme.replace("-", " "))
 
 
 def _matches(r: _Rows, ref: Reference) -> list[Match]:
