@@ -189,6 +189,13 @@ def test_located_errors(tmp_path: Path, name: str, old: str, new: str, message: 
     assert any(e.render().startswith(message) for e in info.value.errors), str(info.value)
 
 
+def test_a_bad_submission_row_is_reported_once(tmp_path: Path) -> None:
+    data = broken(tmp_path, "submissions.csv", "fx-uga,Uganda,", "fx-uga,Ugnada,")
+    with pytest.raises(ErrorGroup) as info:
+        read_needs(data, load_reference())
+    assert [e.render()[:34] for e in info.value.errors] == ["data/needs/submissions.csv:2:count"]
+
+
 def test_build_reports_needs_errors(tmp_path: Path) -> None:
     data = broken(tmp_path, "needs.csv", "fx-uga,2,", "fx-ugb,2,")
     with pytest.raises(ErrorGroup, match="unknown submission 'fx-ugb'"):

@@ -133,8 +133,9 @@ def read_needs(data_dir: Path, ref: Reference) -> Needs | None:
             out.inputs.append(folder / name)
     if errors:
         raise ErrorGroup(errors)
-    out.submissions = _submissions(_Rows(folder / SUBMISSIONS, shown(SUBMISSIONS), errors), ref)
-    keys = {s.key for s in out.submissions}
+    keys: set[str] = set()  # every well-formed key, so a bad row is reported once
+    out.submissions = _submissions(_Rows(folder / SUBMISSIONS, shown(SUBMISSIONS), errors), ref,
+                                   keys)
     out.needs = _needs(_Rows(folder / NEEDS, shown(NEEDS), errors), ref, keys)
     out.matches = _matches(_Rows(folder / MATCHING, shown(MATCHING), errors), ref)
     if errors:
@@ -152,7 +153,7 @@ def _sources(r: _Rows, line: int, cell: str, column: str = "source") -> tuple[st
     return urls
 
 
-def _submissions(r: _Rows, ref: Reference) -> list[Submission]:
+def _submissions(r: _Rows, ref: Reference, keys: set[str]) -> list[Submission]:
     out: list[Submission] = []
     seen: dict[str, int] = {}
     for line, row in r.rows(("key", "country", "symbol", "date", "source")):
@@ -166,6 +167,7 @@ def _submissions(r: _Rows, ref: Reference) -> list[Submission]:
                    f"first on row {seen[key]}")
             continue
         seen[key] = line
+        keys.add(key)
         country = r.check(r.at(line, "country"), ref.resolve, row.get("country", ""),
                           ("country",), "country")
         date = r.check(r.at(line, "date"), parse_date, row.get("date", ""))
