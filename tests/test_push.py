@@ -49,6 +49,7 @@ def build_dist(root: Path) -> Path:
 
     data = make_data(root, notes={SEED.stem: SEED.read_text(encoding="utf-8")})
     shutil.copytree(ROOT / "data" / "examples", data / "examples")
+    shutil.copytree(ROOT / "data" / "needs", data / "needs")  # needs-coverage has rows
     syn = root / "synthetic"
     load_generator().generate(syn, activities=80, reports=6, seed=11)
     for sub in ("documents", "annex"):

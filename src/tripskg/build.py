@@ -13,12 +13,14 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .buildcache import MANIFEST, CacheState, PartCache, load_manifest, publish_digest
-from .errors import ErrorGroup, Warning_
+from .errors import ErrorGroup, TripsKGError, Warning_
 from .graph import ontology_quads, reference_quads
 from .graphlines import GraphLines, split_owned
+from .ingest.needs import Needs, read_needs
 from .ingest.report import REGISTER, Source, discover
 from .iris import IRIs, owned_prefixes
 from .model import Report
+from .needs_graph import needs_locations, needs_quads
 from .parts import Part, read_part
 from .reference import Reference, load_reference
 from .settings import BuildSettings
@@ -150,6 +152,10 @@ def build_graph(
     store.extend(ontology_quads(iris))
     graphs = [reference_quads(ref)]
     graphs[0].load_into(store)
+    needs = _read_needs(data_dir, ref, errors)
+    if needs is not None:
+        graphs.append(needs_quads(needs, ref).graph_lines())
+        graphs[-1].load_into(store)
     part_graphs: dict[str, tuple[str, str | None]] = {}
     others: dict[str, Sequence[bytes]] = {}
     candidates: dict[str, GraphLines] = {}
@@ -181,6 +187,9 @@ def build_graph(
     inputs = [data_dir / REGISTER] if (data_dir / REGISTER).is_file() else []
     warnings: list[Warning_] = []
     locations = reference_locations(ref)
+    if needs is not None:
+        inputs.extend(needs.inputs)
+        locations.update(needs_locations(needs, iris))
     for part in parts:
         inputs.extend(part.inputs)
         warnings.extend(part.warnings)
@@ -200,6 +209,16 @@ def build_graph(
                        locations=locations, inputs=inputs, graphs=graphs,
                        report_graphs={g: key for g, (key, _) in part_graphs.items()},
                        cache=state)
+
+
+def _read_needs(data_dir: Path, ref: Reference, errors: list[TripsKGError]) -> Needs | None:
+    """The LDC priority needs of ``<data>/needs/`` (None without that folder); their errors
+    join ``errors``."""
+    try:
+        return read_needs(data_dir, ref)
+    except ErrorGroup as e:
+        errors.extend(e.errors)
+        return None
 
 
 def shared_checksum(others: dict[str, Sequence[bytes]]) -> str:
