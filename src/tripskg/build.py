@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import heapq
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ from .buildcache import MANIFEST, Manifest, PartCache, load_manifest, publish_di
 from .errors import ErrorGroup, InputError, Location, TripsKGError, Warning_
 from .graph import (
     GraphLines,
+    line_offsets,
     ontology_quads,
     owned_prefixes,
     reference_quads,
@@ -363,14 +365,11 @@ def build_graph(
     def load(part: Part) -> None:
         if part.graph is None or errors:
             return
-        g = part.graph
+        g, others[part.graph.graph] = owned_part(part.graph, iris, part.key)
         graphs.append(g)
         part_graphs[g.graph] = (part.key, part.digest)
-        _, others[g.graph] = split_owned(g.lines(), owned_prefixes(iris, part.key))
         if not full_store and manifest and part.digest in manifest.parts:
             candidates[g.graph] = g
-            store.load(b"".join(others[g.graph]), format=ox.RdfFormat.N_TRIPLES,
-                       to_graph=ox.NamedNode(g.graph))
         else:
             g.load_into(store)
 
@@ -380,6 +379,9 @@ def build_graph(
     if errors:
         raise ErrorGroup(errors)
     shared_key = shared_checksum(others)
+    if meetings := shared_graph(iris, others):
+        graphs.append(meetings)
+        meetings.load_into(store)
     if candidates and manifest is not None and manifest.shared != shared_key:
         for g in candidates.values():  # lines about shared subjects changed: check them all
             g.load_into(store)
@@ -402,6 +404,33 @@ def build_graph(
                        locations=locations, inputs=inputs, graphs=graphs, parts=part_graphs,
                        settled=settled, manifest=manifest, manifest_path=manifest_path,
                        shared_key=shared_key)
+
+
+SHARED_GRAPH = "shared"  # graph/shared: subjects several reports name (Council meetings)
+
+
+def owned_part(graph: GraphLines, iris: IRIs, report_key: str
+               ) -> tuple[GraphLines, Sequence[bytes]]:
+    """(the report's named graph with only the subjects it owns, its lines about shared
+    subjects). A shared subject such as a Council meeting goes to the shared graph once
+    (:func:`shared_graph`), not into each report graph that names it: every triple is then
+    in one named graph, and the union default graph is a set."""
+    owned, rest = split_owned(graph.lines(), owned_prefixes(iris, report_key))
+    if not rest:
+        return graph, rest
+    kept = list(owned)
+    return GraphLines(graph.graph, b"".join(kept), line_offsets(kept)), rest
+
+
+def shared_graph(iris: IRIs, others: dict[str, Sequence[bytes]]) -> GraphLines | None:
+    """The shared graph: the report graphs' lines about subjects no report owns, once."""
+    lines: list[bytes] = []
+    for line in heapq.merge(*(others[name] for name in sorted(others))):
+        if not lines or line != lines[-1]:
+            lines.append(line)
+    if not lines:
+        return None
+    return GraphLines(iris.graph(SHARED_GRAPH), b"".join(lines), line_offsets(lines))
 
 
 def shared_checksum(others: dict[str, Sequence[bytes]]) -> str:
