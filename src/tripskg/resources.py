@@ -8,7 +8,6 @@ from pathlib import Path
 
 from .errors import TripsKGError
 
-
 PACKAGE_DATA = Path(__file__).resolve().parent / "_data"
 
 
