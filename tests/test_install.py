@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -60,8 +61,16 @@ def _run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
 def test_wheel_installs_into_a_fresh_venv_and_builds_from_another_folder(tmp_path: Path) -> None:
     """pip builds the wheel (setup.py copies the data folders into it), a fresh venv installs
     it, and ``tripskg`` there builds and queries from a folder outside the checkout."""
+    # built from a copy of the checkout's files (git's list), so that no build/ folder left
+    # in the checkout by an earlier build can add stale files, and parallel runs do not collide
+    source = tmp_path / "source"
+    listed = _run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT)
+    for rel in listed.splitlines():
+        if (ROOT / rel).is_file():
+            (source / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / rel, source / rel)
     wheels = tmp_path / "wheels"
-    _run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(wheels)],
+    _run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-q", "-w", str(wheels)],
          cwd=tmp_path)
     (wheel,) = wheels.glob("tripskg-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
