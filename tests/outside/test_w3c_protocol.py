@@ -184,3 +184,50 @@ def _endpoint_path(path: str) -> str:
     """The manifest's ``/sparql/…`` as this server's ``/sparql…``."""
     assert path.startswith("/sparql/"), path
     return "/sparql" + path[len("/sparql/"):]
+
+
+# --------------------------------------------------------------------------- read-only server
+def is_update(req: Request) -> bool:
+    ctype = req.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = (req.body or b"").decode("utf-8", errors="replace")
+    return (ctype == "application/sparql-update" or "?update=" in req.path
+            or (ctype == "application/x-www-form-urlencoded" and body.startswith("update=")))
+
+
+@pytest.fixture(scope="module")
+def read_only_endpoint(server_factory, small_dist: Path, tmp_path_factory) -> str:
+    """A server without --write-token over a build plus every graph the suite's tests load
+    (added to tripskg.nq.gz as one more gzip member: the server bulk-loads that file)."""
+    import gzip
+    import shutil
+
+    dist = tmp_path_factory.mktemp("w3c-read-only") / "dist"
+    shutil.copytree(small_dist, dist)
+    graphs = dict(g for t in TESTS for g in t.graphs)
+    quads = "".join(line.rstrip(" .\n") + f" <{iri}> .\n"
+                    for iri, path in sorted(graphs.items())
+                    for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    with (dist / "tripskg.nq.gz").open("ab") as f:
+        f.write(gzip.compress(quads.encode("utf-8")))
+    return server_factory("--workers", "1", dist=dist).url
+
+
+@pytest.mark.parametrize("test", [
+    pytest.param(t, id=t.name, marks=[pytest.mark.xfail(strict=True, reason=KNOWN_FAILURES[t.name])]
+                 if t.name in KNOWN_FAILURES and not any(is_update(r) for r in t.requests)
+                 else [])
+    for t in TESTS])
+def test_w3c_protocol_read_only(read_only_endpoint: str, test: ProtocolTest) -> None:
+    """Without --write-token: every update is refused (403, saying why; the suite's bad
+    updates get their 4xx), every query test passes as on the writable server."""
+    with httpx.Client(base_url=read_only_endpoint, timeout=60, follow_redirects=False) as client:
+        for req in test.requests:
+            r = client.request(req.method, _endpoint_path(req.path), headers=req.headers,
+                               content=req.body)
+            if is_update(req):
+                if req.statuses == {"4xx"}:
+                    assert 400 <= r.status_code < 500, r.text
+                else:
+                    assert r.status_code == 403 and "read-only" in r.text, r.text
+                return
+            check_response(r, req)
