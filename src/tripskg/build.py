@@ -14,11 +14,11 @@ import pyoxigraph as ox
 
 from .buildcache import MANIFEST, CacheState, PartCache, load_manifest, publish_digest
 from .errors import ErrorGroup, TripsKGError, Warning_
-from .graph import ontology_quads, reference_quads
-from .graphlines import GraphLines, split_owned
+from .graph import ontology_quads, owned_part, reference_quads, shared_graph
+from .graphlines import GraphLines
 from .ingest.needs import Needs, read_needs
 from .ingest.report import REGISTER, Source, discover
-from .iris import IRIs, owned_prefixes
+from .iris import IRIs
 from .model import Report
 from .needs_graph import needs_locations, needs_quads
 from .parts import Part, read_part
@@ -163,14 +163,11 @@ def build_graph(
     def load(part: Part) -> None:
         if part.graph is None or errors:
             return
-        g = part.graph
+        g, others[part.graph.graph] = owned_part(part.graph, iris, part.key)
         graphs.append(g)
         part_graphs[g.graph] = (part.key, part.digest)
-        _, others[g.graph] = split_owned(g.lines(), owned_prefixes(iris, part.key))
         if not full_store and manifest and part.digest in manifest.parts:
             candidates[g.graph] = g
-            store.load(b"".join(others[g.graph]), format=ox.RdfFormat.N_TRIPLES,
-                       to_graph=ox.NamedNode(g.graph))
         else:
             g.load_into(store)
 
@@ -180,6 +177,9 @@ def build_graph(
     if errors:
         raise ErrorGroup(errors)
     shared_key = shared_checksum(others)
+    if meetings := shared_graph(iris, others):
+        graphs.append(meetings)
+        meetings.load_into(store)
     if candidates and manifest is not None and manifest.shared != shared_key:
         for g in candidates.values():  # lines about shared subjects changed: check them all
             g.load_into(store)

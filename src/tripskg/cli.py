@@ -82,7 +82,10 @@ def _data_option(f):  # type: ignore[no-untyped-def,unused-ignore]
 def _data_dir(data_dir: Path | None) -> Path:
     from .resources import default_data_dir
 
-    data = data_dir or (Path("data") if Path("data").is_dir() else default_data_dir())
+    try:
+        data = data_dir or (Path("data") if Path("data").is_dir() else default_data_dir())
+    except TripsKGError as e:
+        _fail([e], EXIT_USAGE)
     if not data.is_dir():
         _fail([TripsKGError(f"data folder '{data}' does not exist")], EXIT_USAGE)
     return data
@@ -205,6 +208,24 @@ def validate(state: State, data_dir: Path | None, base: str, jobs: int | None) -
     state.info(f"{len(result.reports)} reports, {result.n_activities} activities: "
                f"{n} violations, {warnings} warnings")
     sys.exit(EXIT_DATA if n else 0)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Write into a folder that is not empty.")
+@click.pass_obj
+def init(state: State, folder: Path, force: bool) -> None:
+    """Write a starter data folder (register, cover note, annex as CSV and XLSX; all example
+    data, labelled as such) that builds at once: tripskg build --data FOLDER."""
+    from .scaffold import init_data_folder
+
+    try:
+        written = init_data_folder(folder, force)
+    except TripsKGError as e:
+        _fail([e], EXIT_USAGE)
+    for path in written:
+        state.info(f"wrote {path}")
+    state.info(f"example data folder ready: tripskg build --data {folder}")
 
 
 FORMATS = ("table", "csv", "tsv", "json")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -16,10 +17,12 @@ from .graphlines import (
     date_lit,
     day_lit,
     int_lit,
+    line_offsets,
     lit,
+    split_owned,
     uri_or_lit,
 )
-from .iris import IRIs, report_graph_iri
+from .iris import IRIs, owned_prefixes, report_graph_iri
 from .model import Activity, Fact, PartialDate, Report
 from .reference import Entity, Membership, Reference
 from .resources import ontology_dir, vocab_files
@@ -318,3 +321,30 @@ def _activity(q: Quads, act: Activity, report_iri: str, iris: IRIs) -> None:
     for attr, local in LIST_PROPS:
         for iri in getattr(act, attr):
             q.add(a, tkg + local, iri)
+
+
+SHARED_GRAPH = "shared"  # graph/shared: subjects several reports name (Council meetings)
+
+
+def owned_part(graph: GraphLines, iris: IRIs, report_key: str
+               ) -> tuple[GraphLines, Sequence[bytes]]:
+    """(the report's named graph with only the subjects it owns, its lines about shared
+    subjects). A shared subject such as a Council meeting goes to the shared graph once
+    (:func:`shared_graph`), not into each report graph that names it: every triple is then
+    in one named graph, and the union default graph is a set."""
+    owned, rest = split_owned(graph.lines(), owned_prefixes(iris, report_key))
+    if not rest:
+        return graph, rest
+    kept = list(owned)
+    return GraphLines(graph.graph, b"".join(kept), line_offsets(kept)), rest
+
+
+def shared_graph(iris: IRIs, others: dict[str, Sequence[bytes]]) -> GraphLines | None:
+    """The shared graph: the report graphs' lines about subjects no report owns, once."""
+    lines: list[bytes] = []
+    for line in heapq.merge(*(others[name] for name in sorted(others))):
+        if not lines or line != lines[-1]:
+            lines.append(line)
+    if not lines:
+        return None
+    return GraphLines(iris.graph(SHARED_GRAPH), b"".join(lines), line_offsets(lines))

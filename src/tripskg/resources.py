@@ -8,23 +8,32 @@ from pathlib import Path
 
 from .errors import TripsKGError
 
+PACKAGE_DATA = Path(__file__).resolve().parent / "_data"
+
+
+def _has_data(folder: Path) -> bool:
+    return (folder / "ontology" / "tripskg.ttl").is_file() and (folder / "shapes").is_dir()
+
 
 @cache
 def project_root() -> Path:
     """The folder holding ``ontology/``, ``shapes/``, ``queries/`` and ``data/reference/``.
 
-    ``TRIPSKG_HOME`` wins; otherwise the source checkout this package was installed from
-    (``pip install -e .``), found by walking up from this file.
+    ``TRIPSKG_HOME`` wins; then the copy built into the package (``tripskg/_data``, written by
+    setup.py when a wheel is built: ``pip install .``, a wheel, ``pipx install``); then the
+    source checkout an editable install (``pip install -e .``) runs from, found by walking up
+    from this file.
     """
     env = os.environ.get("TRIPSKG_HOME")
     candidates = [Path(env)] if env else []
-    candidates += list(Path(__file__).resolve().parents)
+    candidates += [PACKAGE_DATA, *Path(__file__).resolve().parents]
     for folder in candidates:
-        if (folder / "ontology" / "tripskg.ttl").is_file() and (folder / "shapes").is_dir():
+        if _has_data(folder):
             return folder
     raise TripsKGError(
         "cannot find the tripskg data files (ontology/, shapes/, queries/)",
-        hint="install from a checkout with 'pip install -e .' or set TRIPSKG_HOME",
+        hint="install the package (pip install tripskg or a wheel), install from a checkout "
+             "with 'pip install -e .', or set TRIPSKG_HOME",
     )
 
 
@@ -48,5 +57,23 @@ def reference_dir() -> Path:
     return project_root() / "data" / "reference"
 
 
+def examples_dir() -> Path:
+    """The example report (cover note and annex, invented and labelled as such)."""
+    return project_root() / "data" / "examples"
+
+
+def starter_dir() -> Path:
+    """Templates of ``tripskg init`` (package data beside the code)."""
+    return Path(__file__).resolve().parent / "starter"
+
+
 def default_data_dir() -> Path:
-    return project_root() / "data"
+    """The data folder used when ``--data`` is not given and there is no ``./data``: the
+    checkout's ``data/`` (an installed package has no reports of its own)."""
+    data = project_root() / "data"
+    if not (data / "reports.csv").is_file() and not (data / "documents").is_dir():
+        raise TripsKGError(
+            "no data folder: there is no ./data here and the installed package has no reports",
+            hint="pass --data DIR, or write a starter folder with 'tripskg init DIR'",
+        )
+    return data
