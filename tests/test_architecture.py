@@ -35,7 +35,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("publish", ["tripskg.publish"]),
     ("web", ["tripskg.web", "tripskg.site"]),
     ("serve", ["tripskg.serve", "tripskg.push"]),
-    ("cli", ["tripskg.cli", "tripskg.__main__", "tripskg.docgen"]),
+    ("cli", ["tripskg.cli", "tripskg.terminal", "tripskg.__main__", "tripskg.docgen"]),
 ]
 MAX_UPWARD = 1  # imports running against the layer order, at most
 # Known until the web/ package (issue 17, branch arch-web) lands: publish writes the site and

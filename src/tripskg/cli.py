@@ -12,46 +12,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
 from rich.markup import escape
 
 from .errors import ErrorGroup, TripsKGError
+from .terminal import EXIT_DATA, EXIT_USAGE, State, err, out
+from .terminal import fail as _fail
 from .vocab import DEFAULT_BASE
 
 if TYPE_CHECKING:
     from .build import BuildResult
     from .settings import BuildSettings
     from .validate import Validation
-
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-# a pipe or file gets wide tables (no wrapping); a terminal gets its own width
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 220)
-
-EXIT_DATA = 1
-EXIT_USAGE = 2
-
-
-class State:
-    def __init__(self, quiet: bool, verbose: bool) -> None:
-        self.quiet = quiet
-        self.verbose = verbose
-        self.t0 = time.monotonic()
-
-    def progress(self, msg: str) -> None:
-        if self.verbose:
-            err.print(f"[dim]{time.monotonic() - self.t0:6.1f}s[/dim] {msg}")
-
-    def info(self, msg: str) -> None:
-        if not self.quiet:
-            err.print(msg)
-
-
-def _fail(errors: list[TripsKGError], code: int = EXIT_DATA) -> None:
-    for e in errors:
-        err.print(f"[red]error[/red]: {escape(e.render())}")
-    n = len(errors)
-    err.print(f"{n} error{'s' if n != 1 else ''}; nothing was written")
-    sys.exit(code)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
