@@ -7,57 +7,27 @@ import io
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 import pyoxigraph as ox
 
 from ..iris import IRIs
+from ..vocab import DEFAULT_BASE
 from .describe import natural_key
 from .views import RDF_TYPE, GraphView, Namer
 
 PAGE_SIZE = 100  # members per page of a class listing
 
 
-CLASS_COUNTS = """
-SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class ORDER BY DESC(?n) ?class
-"""
-REPORTS = """
-PREFIX tkg: <{tkg}>
-PREFIX dct: <http://purl.org/dc/terms/>
-PREFIX schema: <https://schema.org/>
-SELECT ?report (SAMPLE(?t) AS ?title) (SAMPLE(?id) AS ?symbol) (SAMPLE(?rep) AS ?reporter)
-       (SAMPLE(?ps) AS ?start) (SAMPLE(?pe) AS ?end) (SAMPLE(?k) AS ?kind)
-       (COUNT(DISTINCT ?a) AS ?activities)
-WHERE {{
-  ?report a tkg:Report .
-  OPTIONAL {{ ?report dct:title ?t }}
-  OPTIONAL {{ ?report dct:identifier ?id }}
-  OPTIONAL {{ ?report tkg:reporter ?rep }}
-  OPTIONAL {{ ?report tkg:dataKind ?k }}
-  OPTIONAL {{ ?report tkg:reportingPeriod ?p . ?p schema:startDate ?ps . OPTIONAL {{ ?p schema:endDate ?pe }} }}
-  OPTIONAL {{ ?a dct:isPartOf ?report ; a tkg:Activity }}
-}} GROUP BY ?report ORDER BY DESC(?start) ?report
-"""
-BY_YEAR = """
-PREFIX tkg: <{tkg}>
-SELECT ?year (COUNT(DISTINCT ?a) AS ?n) WHERE {{
-  ?a a tkg:Activity ; tkg:startDay ?d . BIND(YEAR(?d) AS ?year)
-}} GROUP BY ?year ORDER BY ?year
-"""
-BY_REGION = """
-PREFIX tkg: <{tkg}>
-PREFIX dct: <http://purl.org/dc/terms/>
-SELECT ?region (COUNT(DISTINCT ?a) AS ?n) WHERE {{
-  ?a a tkg:Activity ; tkg:beneficiary ?b .
-  ?b dct:isPartOf* ?region .
-  ?region a tkg:Region ; dct:isPartOf <{id}region/001> .
-}} GROUP BY ?region ORDER BY DESC(?n) ?region
-"""
-BY_POLICY = """
-PREFIX tkg: <{tkg}>
-SELECT ?area (COUNT(DISTINCT ?a) AS ?n) WHERE {{
-  ?a a tkg:Activity ; tkg:policyArea ?area .
-}} GROUP BY ?area ORDER BY DESC(?n) ?area LIMIT 15
-"""
+SPARQL = Path(__file__).resolve().parent / "sparql"  # the home page's queries (.rq files)
+
+
+@cache
+def home_query(name: str, base: str) -> str:
+    """The text of ``sparql/<name>.rq`` for the dataset at ``base``."""
+    text = (SPARQL / f"{name}.rq").read_text(encoding="utf-8")
+    return text if base == DEFAULT_BASE else text.replace(DEFAULT_BASE, base)
 
 
 HOME_DESCRIPTION = (
@@ -117,7 +87,7 @@ def class_counts(store: ox.Store, view: GraphView) -> list[ClassCount]:
     namer = Namer(view)
     out = []
     slugs: set[str] = set()
-    for row in _q(store, CLASS_COUNTS):
+    for row in _q(store, home_query("class-counts", view.base)):
         c = row["class"]
         if not isinstance(c, ox.NamedNode):
             continue
@@ -135,9 +105,8 @@ def home_data(store: ox.Store, view: GraphView, build: Mapping[str, object],
               downloads: list[Download], classes: list[ClassCount] | None = None) -> HomeData:
     iris = IRIs(view.base)
     namer = Namer(view)
-    fmt = {"tkg": iris.tkg, "id": iris.id}
     reports: list[dict[str, object]] = []
-    for r in _q(store, REPORTS.format(**fmt)):
+    for r in _q(store, home_query("reports", iris.base)):
         def val(k: str, r: ox.QuerySolution = r) -> str | None:
             t = r[k]
             return t.value if t is not None else None
@@ -153,11 +122,11 @@ def home_data(store: ox.Store, view: GraphView, build: Mapping[str, object],
         })
     charts = {
         "year": [Bar(r["year"].value, int(r["n"].value)) for r in
-                 _q(store, BY_YEAR.format(**fmt)) if r["year"] is not None],
+                 _q(store, home_query("by-year", iris.base)) if r["year"] is not None],
         "region": [Bar(namer.label(r["region"].value), int(r["n"].value),
-                       r["region"].value) for r in _q(store, BY_REGION.format(**fmt))],
+                       r["region"].value) for r in _q(store, home_query("by-region", iris.base))],
         "policy": [Bar(namer.label(r["area"].value), int(r["n"].value),
-                       r["area"].value) for r in _q(store, BY_POLICY.format(**fmt))],
+                       r["area"].value) for r in _q(store, home_query("by-policy", iris.base))],
     }
     return HomeData(
         title="TRIPS technical cooperation knowledge graph",
