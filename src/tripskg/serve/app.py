@@ -1,5 +1,6 @@
 """The Starlette application: composes the pages, the SPARQL protocol and the saved-query API
-(each a list of routes in its module) with static files, middleware, error pages and reloading."""
+(each a list of routes in its module) with static files, middleware and error pages, and
+reloads the build on SIGHUP."""
 
 from __future__ import annotations
 
@@ -14,30 +15,15 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from ..web.render import STATIC, ServerLinks
-from . import api, pages, sparql
+from . import api, pages, protocol
 from .api import concepts
 from .backend import Backend, Config
-from .responses import error_page
+from .responses import not_found, server_error
 from .static import PrecompressedStaticFiles
-
-
-async def not_found(request: Request, exc: Exception) -> Response:
-    status = getattr(exc, "status_code", 404)
-    detail = getattr(exc, "detail", "") or ""
-    if status == 404:
-        return error_page(request, 404, "Not found", f"nothing is published at "
-                                                     f"{request.url.path}")
-    return error_page(request, status, "Error", str(detail))
-
-
-async def server_error(request: Request, exc: Exception) -> Response:
-    return error_page(request, 500, "Server error", f"{type(exc).__name__}: {exc}")
 
 
 async def reload(app: Starlette, grace: float | None = None) -> bool:
@@ -85,7 +71,7 @@ def create_app(config: Config) -> Starlette:
             app.state.backend.close()
 
     routes: list[BaseRoute] = [
-        *pages.ROUTES, *sparql.ROUTES, *api.ROUTES,
+        *pages.ROUTES, *protocol.ROUTES, *api.ROUTES,
         Mount("/static", app=PrecompressedStaticFiles(directory=str(STATIC)), name="static"),
     ]
     ontology_docs = config.dist / "ontology"

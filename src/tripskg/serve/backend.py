@@ -77,7 +77,7 @@ class Backend:
     dist: Path = Path()  # the resolved build folder that was loaded
     build_id: str = ""
     search_db: sqlite3.Connection | None = None
-    # the SPARQL service description by endpoint URL (serve.sparql; renewed with the caches)
+    # the SPARQL service description by endpoint URL (serve.protocol; renewed with the caches)
     service_descriptions: dict[str, list[ox.Triple]] = field(default_factory=dict)
     _members: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)

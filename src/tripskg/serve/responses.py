@@ -68,3 +68,16 @@ def error_page(request: Request, status: int, title: str, message: str) -> Respo
         return html(request, "error.html", status=status, title=title, message=message,
                     code=status)
     return PlainTextResponse(f"{title}: {message}\n", status_code=status)
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    status = getattr(exc, "status_code", 404)
+    detail = getattr(exc, "detail", "") or ""
+    if status == 404:
+        return error_page(request, 404, "Not found", f"nothing is published at "
+                                                     f"{request.url.path}")
+    return error_page(request, status, "Error", str(detail))
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    return error_page(request, 500, "Server error", f"{type(exc).__name__}: {exc}")
