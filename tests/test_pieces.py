@@ -21,7 +21,7 @@ from tests.test_buildcache import EPOCH, build, synthetic  # noqa: F401 - fixtur
 from tripskg.graphlines import split_owned
 from tripskg.iris import IRIs, owned_prefixes, owner_key
 from tripskg.oxutil import serialize
-from tripskg.publish.dumps import prefixes
+from tripskg.prefixes import prefixes
 from tripskg.publish.pieces import merge_unique, sorted_prefix_header, union_runs
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import XSS_LABEL
 from tripskg.queries import load_dist_store
-from tripskg.site import local_path
+from tripskg.web.render import local_path
 
 BASE = "https://w3id.org/tripskg/"
 
@@ -133,7 +133,7 @@ def test_same_templates_as_server(site: Path, server: str) -> None:
 
 def test_site_is_reproducible_and_fast(small_dist: Path, tmp_path: Path) -> None:
     from tripskg.build import build_graph
-    from tripskg.site import write_site
+    from tripskg.publish.site import write_site
 
     data = small_dist.parent / "data"
     result = build_graph(data)

@@ -79,8 +79,12 @@ class ValidationFailed(TripsKGError):
     """SHACL validation found violations."""
 
 
+@dataclass
 class QueryError(TripsKGError):
-    """A saved query, a parameter or an endpoint failed."""
+    """A saved query, a parameter or an endpoint failed; ``parameter``: the query parameter
+    at fault, if one is."""
+
+    parameter: str | None = None
 
 
 @dataclass

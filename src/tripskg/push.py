@@ -31,7 +31,7 @@ import pyoxigraph as ox
 from .errors import TripsKGError
 
 DUMP = "tripskg.nq.gz"
-CONTENT_TYPES = {"nt": "application/n-triples", "turtle": "text/turtle"}
+CONTENT_TYPES = {"nt": ox.RdfFormat.N_TRIPLES.media_type, "turtle": ox.RdfFormat.TURTLE.media_type}
 DEFAULT_CHUNK = 50_000
 
 

@@ -70,7 +70,7 @@ class SavedQuery:
         names = [p.name for p in self.params]
         raise QueryError(
             f"query '{self.name}' has no parameter '{name}'",
-            hint=f"its parameters: {', '.join(names) or 'none'}",
+            hint=f"its parameters: {', '.join(names) or 'none'}", parameter=name,
         )
 
 
@@ -152,12 +152,14 @@ def to_term(param: Param, raw: str, ref: Reference, iris: IRIs) -> Term | None:
     value = raw.strip()
     if value == "" or (value == "all" and (param.optional or param.type == "kind")):
         if param.required:
-            raise QueryError(f"parameter '{param.name}' needs a value", hint=param.help or None)
+            raise QueryError(f"parameter '{param.name}' needs a value", hint=param.help or None,
+                             parameter=param.name)
         return None
     try:
         return _convert(param, value, ref, iris)
     except InputError as e:
-        raise QueryError(f"parameter '{param.name}': {e.message}", hint=e.hint) from None
+        raise QueryError(f"parameter '{param.name}': {e.message}", hint=e.hint,
+                         parameter=param.name) from None
 
 
 def _convert(param: Param, value: str, ref: Reference, iris: IRIs) -> Term:
@@ -211,7 +213,7 @@ def bind(query: SavedQuery, raw: Mapping[str, str], ref: Reference, iris: IRIs |
             if p.required:
                 raise QueryError(
                     f"query '{query.name}' needs parameter '{p.name}'",
-                    hint=f"--param {p.name}=… ({p.help})" if p.help else None,
+                    hint=f"--param {p.name}=… ({p.help})" if p.help else None, parameter=p.name,
                 )
             value = p.default or ""
         term = to_term(p, value, ref, iris)

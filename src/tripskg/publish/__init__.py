@@ -28,16 +28,17 @@ from ..buildcache import CacheState, Manifest, publish_digest, save_manifest
 from ..checksums import sha256
 from ..iris import IRIs, owner_key, safe_key
 from ..oxutil import dump, serialize
+from ..prefixes import prefixes
 from ..settings import BuildSettings
-from ..site import write_site
 from ..validate import Result, Validation, validate_graph
 from ..vocab import STANDARD_PREFIXES
 from ..workers import Helper
 from .atomic import BUILDS_SUFFIX, PAUSE_ENV, PAUSE_STEPS, atomic_output, pause_point
-from .dumps import DUMPS, MEDIA_TYPES, prefixes, write_dump
+from .dumps import DUMPS, MEDIA_TYPES, write_dump
 from .jsonld import CONTEXT_FILE, context, write_context
 from .ontodoc import write_ontology_docs
 from .pieces import GraphSource, assemble_all, content_key, plan_dumps, reusable_spans
+from .site import DOWNLOADS, site_downloads, write_site
 from .void import (
     Distribution,
     GraphStats,
@@ -247,16 +248,19 @@ def _publish(result: BuildResult, folder: Path, step: Callable[[str], None], hel
     if problems:
         raise VoidError("void.ttl does not conform to shapes/dcat/void.ttl",
                         hint="; ".join(problems[:5]))
+    digests = {name: digest for name, (digest, _) in assembled.items()}
+    digests.update({name: sha256(folder / name) for name in DOWNLOADS
+                    if name not in digests and (folder / name).is_file()})
     if settings.site:
         if result.settled:
             raise RuntimeError("the static site needs every report in the store "
                                "(build_graph(full_store=True))")
         step("writing the static linked-data site (site/)")
-        write_site(result, folder / "site")
+        write_site(result, folder / "site", record, site_downloads(folder, digests))
     pause_point("checksums")
     step("writing SHA256SUMS")
     # SHA256SUMS must stay the last step
-    write_checksums(folder, {name: digest for name, (digest, _) in assembled.items()})
+    write_checksums(folder, digests)
     if result.cache is not None:
         step("recording the pieces in the build cache")
         _keep_manifest(result, result.cache, validation, folder, assembled, stats, graph_of)

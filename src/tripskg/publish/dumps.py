@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ..iris import IRIs
 from ..oxutil import serialize
-from ..vocab import STANDARD_PREFIXES, VANN
 
 # file name -> (format, named graphs?); tripskg.jsonld is written by jsonld.py (compacted)
 DUMPS: dict[str, tuple[ox.RdfFormat, bool]] = {
@@ -21,14 +19,7 @@ DUMPS: dict[str, tuple[ox.RdfFormat, bool]] = {
     "tripskg.jsonld": (ox.RdfFormat.JSON_LD, True),
     "tripskg.rdf": (ox.RdfFormat.RDF_XML, False),
 }
-MEDIA_TYPES = {
-    "tripskg.ttl": "text/turtle",
-    "tripskg.nt.gz": "application/n-triples",
-    "tripskg.trig": "application/trig",
-    "tripskg.nq.gz": "application/n-quads",
-    "tripskg.jsonld": "application/ld+json",
-    "tripskg.rdf": "application/rdf+xml",
-}
+MEDIA_TYPES = {name: fmt.media_type for name, (fmt, _) in DUMPS.items()}
 TITLES = {
     "tripskg.ttl": "Turtle dump (union of all named graphs)",
     "tripskg.nt.gz": "N-Triples dump, sorted, gzip (union of all named graphs)",
@@ -46,41 +37,6 @@ FORMAT_IRIS = {
     "tripskg.jsonld": "http://www.w3.org/ns/formats/JSON-LD",
     "tripskg.rdf": "http://www.w3.org/ns/formats/RDF_XML",
 }
-
-# prefix names of the concept schemes: the ones the vocabulary files use
-SCHEME_PREFIXES = {
-    "policy-area": "pa",
-    "activity-type": "at",
-    "ip-field": "ipf",
-    "target-group": "tg",
-    "mode": "md",
-    "data-kind": "dk",
-    "role": "rl",
-}
-# id/<name>/ namespaces that get a prefix (one per path: see RDF-STACK-NOTES, slash escaping)
-ID_PREFIXES = {
-    "country": "country",
-    "region": "region",
-    "group": "group",
-    "org": "organization",  # not "org": that is the W3C Organization Ontology
-    "member": "member",
-    "treaty": "treaty",
-    "framework": "framework",
-    "meeting": "meeting",
-}
-
-
-def prefixes(iris: IRIs) -> dict[str, str]:
-    """Prefixes for readable Turtle/TriG/RDF-XML: only namespaces whose local names have no '/'."""
-    out = dict(STANDARD_PREFIXES)
-    out["vann"] = VANN
-    out["tkg"] = iris.tkg
-    for path, name in ID_PREFIXES.items():
-        out[name] = f"{iris.id}{path}/"
-    for scheme, name in SCHEME_PREFIXES.items():
-        out[name] = f"{iris.tkg}{scheme}/"
-    return out
-
 
 def _sorted_prefix_header(data: bytes) -> bytes:
     """pyoxigraph writes prefixes in hash order: sort them so output is byte-stable."""

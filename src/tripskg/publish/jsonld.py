@@ -21,8 +21,8 @@ import pyoxigraph as ox
 
 from ..iris import IRIs
 from ..oxutil import select
+from ..prefixes import prefixes
 from ..vocab import OWL, RDF, RDFS, XSD
-from .dumps import prefixes
 
 RDF_TYPE = RDF + "type"
 RDF_TYPE_NT = f"<{RDF_TYPE}>"

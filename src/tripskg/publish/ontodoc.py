@@ -14,9 +14,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..iris import IRIs
+from ..prefixes import prefixes
 from ..resources import ontology_dir, vocab_files
 from ..vocab import DCT, DEFAULT_BASE, OWL, RDF, RDFS, SKOS, VANN
-from .dumps import prefixes
 
 LANGS = ("en", "fr", "es")
 PROPERTY_KINDS = (

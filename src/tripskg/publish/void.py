@@ -31,8 +31,9 @@ import pyoxigraph as ox
 from ..errors import TripsKGError
 from ..iris import IRIs
 from ..oxutil import select, serialize
+from ..prefixes import prefixes
 from ..vocab import DCAT, DCT, FOAF, OWL, RDF, SKOS, SPDX, VOID, XSD
-from .dumps import FORMAT_IRIS, MEDIA_TYPES, TITLES, prefixes
+from .dumps import FORMAT_IRIS, MEDIA_TYPES, TITLES
 from .jsonld import RDF_TYPE_NT, ntriples_triples
 
 SD = "http://www.w3.org/ns/sparql-service-description#"

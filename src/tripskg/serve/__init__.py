@@ -10,14 +10,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .app import ServerLinks, create_app, serve
+    from ..web.render import ServerLinks
+    from .app import create_app, serve
     from .backend import Config
 
 __all__ = ["Config", "ServerLinks", "create_app", "serve"]
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("ServerLinks", "create_app", "serve"):
+    if name == "ServerLinks":
+        from ..web.render import ServerLinks
+
+        return ServerLinks
+    if name in ("create_app", "serve"):
         from . import app
 
         return getattr(app, name)

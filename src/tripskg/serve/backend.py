@@ -22,31 +22,11 @@ from ..errors import TripsKGError
 from ..iris import IRIs
 from ..queries import SavedQuery, load_queries
 from ..reference import Reference, load_reference
-from ..site import (
-    DESCRIPTION_PREDICATES,
-    LABEL_PREDICATES,
-    ClassCount,
-    Download,
-    HomeData,
-    Namer,
-    StoreView,
-    class_counts,
-    home_data,
-    list_members,
-)
 from ..vocab import DEFAULT_BASE, RDF, SCHEMA, SKOS
+from ..web.formats import FILE_TYPES
+from ..web.home import ClassCount, Download, HomeData, class_counts, home_data, list_members
+from ..web.views import DESCRIPTION_PREDICATES, LABEL_PREDICATES, Namer, StoreView
 from .worker import WorkerPool
-
-DUMP_MEDIA_TYPES = {
-    ".ttl": "text/turtle; charset=utf-8",
-    ".trig": "application/trig; charset=utf-8",
-    ".jsonld": "application/ld+json",
-    ".rdf": "application/rdf+xml",
-    ".gz": "application/gzip",
-    ".json": "application/json",
-    ".html": "text/html; charset=utf-8",
-    ".csv": "text/csv; charset=utf-8",
-}
 
 
 @dataclass
@@ -97,6 +77,8 @@ class Backend:
     dist: Path = Path()  # the resolved build folder that was loaded
     build_id: str = ""
     search_db: sqlite3.Connection | None = None
+    # the SPARQL service description by endpoint URL (serve.protocol; renewed with the caches)
+    service_descriptions: dict[str, list[ox.Triple]] = field(default_factory=dict)
     _members: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -176,7 +158,7 @@ class Backend:
                 continue  # never a file outside dist/ (a symbolic link listed in SHA256SUMS)
             suffix = p.suffix
             downloads.append(Download(name, p.stat().st_size, sums[name],
-                                      DUMP_MEDIA_TYPES.get(suffix, "application/octet-stream")))
+                                      FILE_TYPES.get(suffix, "application/octet-stream")))
         if "SHA256SUMS" not in sums and sums_file.is_file():
             downloads.append(Download("SHA256SUMS", sums_file.stat().st_size, "", "text/plain"))
         self.downloads = downloads
@@ -195,6 +177,7 @@ class Backend:
         assert self.store is not None and self.view is not None
         self.view.clear()
         self._members.clear()
+        self.service_descriptions.clear()
         self.classes = class_counts(self.store, self.view)
         self.home = home_data(self.store, self.view, self.build, self.downloads, self.classes)
         self.build_search_index()

@@ -6,8 +6,10 @@ from collections.abc import Mapping
 
 from .. import __version__
 from ..queries import DATA_KINDS, Param, SavedQuery
+from ..web.formats import DOCUMENT_OFFERS, JSON
 
 RESERVED = ("shape", "format")
+SPARQL_JSON, _, *TEXT_DOCUMENTS = DOCUMENT_OFFERS  # results JSON, plain JSON, CSV, TSV
 
 
 def param_schema(p: Param, concepts: Mapping[str, list[str]]) -> dict[str, object]:
@@ -52,7 +54,7 @@ def openapi(queries: Mapping[str, SavedQuery], server_url: str,
                 "tags": ["queries"],
                 "responses": {"200": {
                     "description": "The saved queries",
-                    "content": {"application/json": {"schema": {
+                    "content": {JSON: {"schema": {
                         "type": "array", "items": {"$ref": "#/components/schemas/QueryInfo"}}}},
                 }},
             }
@@ -93,19 +95,17 @@ def openapi(queries: Mapping[str, SavedQuery], server_url: str,
                         "headers": {"X-Truncated": {"schema": {"type": "string",
                                                                "enum": ["true", "false"]}}},
                         "content": {
-                            "application/sparql-results+json": {
+                            SPARQL_JSON: {
                                 "schema": {"$ref": "#/components/schemas/SparqlResults"}},
-                            "application/json": {
-                                "schema": {"$ref": "#/components/schemas/Rows"}},
-                            "text/csv": {"schema": {"type": "string"}},
-                            "text/tab-separated-values": {"schema": {"type": "string"}},
+                            JSON: {"schema": {"$ref": "#/components/schemas/Rows"}},
+                            **{mt: {"schema": {"type": "string"}} for mt in TEXT_DOCUMENTS},
                         },
                     },
                     "400": {"description": "A parameter is missing or invalid (the message "
                                            "names it)",
-                            "content": {"application/json": {"schema": error}}},
+                            "content": {JSON: {"schema": error}}},
                     "503": {"description": "The query timed out or the server is busy",
-                            "content": {"application/json": {"schema": error}}},
+                            "content": {JSON: {"schema": error}}},
                 },
             }
         }

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing as mp
-import re
 import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -19,7 +18,14 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from .conneg import GRAPH_FORMATS, RESULTS_FORMATS, FormatError, results_media_type
+from ..web.formats import (
+    GRAPH_FORMATS,
+    RESULT_DOCUMENTS,
+    RESULTS_FORMATS,
+    FormatError,
+    results_media_type,
+)
+from .querytext import has_dataset_clause
 
 
 @dataclass
@@ -56,20 +62,6 @@ class Answer:
 
 def _tsv_term(t: object) -> str:
     return "" if t is None else str(t).replace("\t", "\\t")
-
-
-_STRINGS = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|'
-                      r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>')
-_COMMENT = re.compile(r"#[^\n]*")
-_FROM = re.compile(r"\bFROM\s+(NAMED\s+)?(<|[A-Za-z_][\w.-]*:|:)", re.IGNORECASE)
-
-
-def has_dataset_clause(query: str) -> bool:
-    """Whether the query names its dataset with FROM / FROM NAMED (then it wins over the
-    union default graph). IRIs and strings are masked first so that '#' and 'from' inside
-    them do not count."""
-    masked = _STRINGS.sub(lambda m: "<>" if m.group(0).startswith("<") else '""', query)
-    return bool(_FROM.search(_COMMENT.sub("", masked)))
 
 
 def run_sparql(store: ox.Store, job: SparqlJob) -> Answer:
@@ -121,10 +113,6 @@ def run_sparql(store: ox.Store, job: SparqlJob) -> Answer:
         return Answer(400, body=f"malformed query: {e}".encode())
     except (OSError, ValueError, RuntimeError) as e:
         return Answer(400, body=f"query evaluation failed: {e}".encode())
-
-
-RESULT_DOCUMENTS = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
-                    "tsv": ox.QueryResultsFormat.TSV}
 
 
 def _cut_rows(tsv: bytes, limit: int) -> tuple[bytes, bool]:
