@@ -137,7 +137,10 @@ def _span(m: re.Match[str]) -> DateSpan | None:
             value = _value(d1, m1, y1, d2, m2, y2, single)
         except InputError:
             return None  # "31 February 2025": not a date
-    return DateSpan(m.group(0), m.start(), m.end(), value, single)
+    text = m.group(0)
+    if text.endswith(".") and re.search(r"[a-z]{4,}\.$", text, re.I):
+        text = text[:-1]  # "6-7 November." ends a sentence; "Sept." is an abbreviation
+    return DateSpan(text, m.start(), m.start() + len(text), value, single)
 
 
 def _num(day: str | None) -> str:
