@@ -284,7 +284,11 @@ def _dated_facts(report: Report, para: Paragraph) -> list[Warning_]:
     """Meeting, review meeting, period and communication date, each only from its own words
     (see :mod:`.datefacts`); dates whose words name no field become warnings."""
     warnings = []
-    for found in date_facts(para.text):
+    try:
+        facts = date_facts(para.text)
+    except InputError as e:
+        raise InputError.at(para.location, e.message, e.hint) from None
+    for found in facts:
         if isinstance(found, Assigned):
             attr = _FIELDS[found.field]
             if getattr(report, attr) is not None:

@@ -90,6 +90,10 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
 _CLAUSE_BREAK = re.compile(r"[;:)]|,\s+(?:and|but|while|which|whereas)\b|\.\s", re.I)
 
 
+_LABELS = {"meeting": "Council meeting", "review_meeting": "review meeting",
+           "period": "reporting period", "communication": "communication date"}
+
+
 @dataclass(frozen=True)
 class DateSpan:
     """A date or range as written: its text, offsets and parsed value (None when it has no
@@ -100,6 +104,7 @@ class DateSpan:
     end: int
     value: tuple[PartialDate, PartialDate] | None
     single: bool
+    error: InputError | None = None  # "30 February 2025": a date that does not exist
 
 
 @dataclass(frozen=True)
@@ -119,10 +124,10 @@ class Unassigned:
 
 def find_dates(text: str) -> list[DateSpan]:
     """Every date or date range in a text, in order."""
-    return [span for m in DATE_EXPR.finditer(text) if (span := _span(m)) is not None]
+    return [_span(m) for m in DATE_EXPR.finditer(text)]
 
 
-def _span(m: re.Match[str]) -> DateSpan | None:
+def _span(m: re.Match[str]) -> DateSpan:
     g = {k: v for k, v in m.groupdict().items() if v is not None}
     form = next(iter(g))[0]
     get = lambda name: g.get(f"{form}_{name}")  # noqa: E731
@@ -130,17 +135,16 @@ def _span(m: re.Match[str]) -> DateSpan | None:
     single = d2 is None and m2 is None
     m1 = m1 or m2
     y_end = y2 if not single else y1
-    if y_end is None:
-        value = None
-    else:
+    value, error = None, None
+    if y_end is not None:
         try:
             value = _value(d1, m1, y1, d2, m2, y2, single)
-        except InputError:
-            return None  # "31 February 2025": not a date
+        except InputError as e:
+            error = e  # an error only if field words govern it
     text = m.group(0)
     if text.endswith(".") and re.search(r"[a-z]{4,}\.$", text, re.I):
         text = text[:-1]  # "6-7 November." ends a sentence; "Sept." is an abbreviation
-    return DateSpan(text, m.start(), m.start() + len(text), value, single)
+    return DateSpan(text, m.start(), m.start() + len(text), value, single, error)
 
 
 def _num(day: str | None) -> str:
@@ -159,7 +163,8 @@ def _value(d1: str | None, m1: str | None, y1: str | None, d2: str | None, m2: s
         # "December to January 2020", "30 December to 2 January 2014": the start is a year earlier
         start = parse_date(f"{_num(d1)} {m1} {int(y2) - 1}".strip())
     if start.first_day() > end.last_day():
-        raise InputError(f"range ends before it starts: '{d1 or ''} {m1} - {d2 or ''} {m2}'")
+        raise InputError(f"ends ({PartialDate.of(end.last_day()).lexical()}) before it starts "
+                         f"({PartialDate.of(start.first_day()).lexical()})")
     return start, end
 
 
@@ -186,6 +191,7 @@ def date_facts(text: str) -> list[Assigned | Unassigned]:
     Single dates governed by no field words (an entry into force, a document date) are
     dropped silently: they are not candidates for any field. Ranges without field words, and
     any date after "meeting" words that do not say which meeting, are :class:`Unassigned`.
+    A field's date that does not exist ("30 February 2025") raises :class:`InputError`.
     """
     out: list[Assigned | Unassigned] = []
     previous_end = 0
@@ -194,6 +200,11 @@ def date_facts(text: str) -> list[Assigned | Unassigned]:
         previous_end = span.end
         kind = governing(lead)
         if kind in ("meeting", "review_meeting", "period", "communication"):
+            if span.error is not None:
+                message = span.error.message
+                if message.startswith("ends"):
+                    message = f"{_LABELS[kind]} {message}"
+                raise InputError(message, hint=span.error.hint)
             if span.value is None:
                 out.append(Unassigned(span.text, "it has no year"))
             elif kind == "communication" and not span.single:
