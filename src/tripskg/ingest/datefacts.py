@@ -90,6 +90,8 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
 _CLAUSE_BREAK = re.compile(r"[;:)]|,\s+(?:and|but|while|which|whereas)\b|\.\s", re.I)
 
 
+_FIELDS: dict[str, Field] = {"meeting": "meeting", "review_meeting": "review_meeting",
+                             "period": "period", "communication": "communication"}
 _LABELS = {"meeting": "Council meeting", "review_meeting": "review meeting",
            "period": "reporting period", "communication": "communication date"}
 
@@ -130,8 +132,7 @@ def find_dates(text: str) -> list[DateSpan]:
 def _span(m: re.Match[str]) -> DateSpan:
     g = {k: v for k, v in m.groupdict().items() if v is not None}
     form = next(iter(g))[0]
-    get = lambda name: g.get(f"{form}_{name}")  # noqa: E731
-    d1, m1, y1, d2, m2, y2 = (get(n) for n in ("d1", "m1", "y1", "d2", "m2", "y2"))
+    d1, m1, y1, d2, m2, y2 = (g.get(f"{form}_{n}") for n in ("d1", "m1", "y1", "d2", "m2", "y2"))
     single = d2 is None and m2 is None
     m1 = m1 or m2
     y_end = y2 if not single else y1
@@ -199,7 +200,7 @@ def date_facts(text: str) -> list[Assigned | Unassigned]:
         lead = _lead(text, span.start, previous_end)
         previous_end = span.end
         kind = governing(lead)
-        if kind in ("meeting", "review_meeting", "period", "communication"):
+        if kind in _FIELDS:
             if span.error is not None:
                 message = span.error.message
                 if message.startswith("ends"):
@@ -212,7 +213,7 @@ def date_facts(text: str) -> list[Assigned | Unassigned]:
             elif kind == "period" and span.single:
                 continue  # "since April 2019", "in FY2012": one end of a period is not a period
             else:
-                out.append(Assigned(kind, span.value, span.text))  # type: ignore[arg-type]
+                out.append(Assigned(_FIELDS[kind], span.value, span.text))
         elif kind == "ambiguous":
             out.append(Unassigned(span.text, "the words do not say which meeting it is"))
         elif not span.single and kind != "other":
