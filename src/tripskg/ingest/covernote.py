@@ -253,13 +253,6 @@ def parse_cover_note(path: Path, key: str, display: str, ref: Reference) -> tupl
     return report, warnings + found
 
 
-def _first(regexes: list[re.Pattern[str]], text: str) -> re.Match[str] | None:
-    for r in regexes:
-        if m := r.search(text):
-            return m
-    return None
-
-
 def _extract(report: Report, para: Paragraph, ref: Reference) -> list[Warning_]:
     text = para.text
     warnings = _dated_facts(report, para)
