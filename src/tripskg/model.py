@@ -98,6 +98,7 @@ class Report:
     reporter: Fact | None = None  # value: IRI
     communication_date: Fact | None = None  # value: PartialDate (day precision)
     meeting: Fact | None = None  # value: (PartialDate, PartialDate)
+    review_meeting: Fact | None = None  # value: (PartialDate, PartialDate)
     period: Fact | None = None  # value: (PartialDate, PartialDate)
     previous_report: Fact | None = None  # value: str symbol
     paragraphs: list[Paragraph] = field(default_factory=list)

@@ -15,49 +15,9 @@ from pathlib import Path
 from ..errors import InputError, Location, Warning_, fold
 from ..model import Fact, Mention, Paragraph, PartialDate, Report
 from ..reference import Reference
-from .dates import MONTH_PATTERN, parse_date, parse_range
+from .datefacts import Assigned, date_facts, year_span_period
 from .text import read_text
 
-_M = MONTH_PATTERN
-_DAY_RANGE = (
-    rf"\d{{1,2}}(?:st|nd|rd|th)?(?:\s+{_M})?(?:\s*(?:-|–|—|and|to)\s*\d{{1,2}}(?:st|nd|rd|th)?)?"
-    rf"\s+{_M},?\s+\d{{4}}"
-)
-_ONE_DATE = rf"(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_M},?\s+\d{{4}}|{_M}\s+\d{{1,2}},\s+\d{{4}})"
-_PERIOD_END = rf"(?:\d{{1,2}}\s+)?{_M},?\s+\d{{4}}"
-_PERIOD_START = rf"(?:\d{{1,2}}\s+)?{_M}(?:,?\s+\d{{4}})?"
-
-MEETING_RES = [
-    re.compile(
-        rf"\bmeeting\s+(?:of\s+the\s+(?:Council\s+for\s+TRIPS|TRIPS\s+Council|Council)\s+)?"
-        rf"(?:held\s+)?(?:of|on|from)\s+(?P<d>{_DAY_RANGE})",
-        re.I,
-    ),
-    re.compile(rf"\bmeeting\s+(?:held\s+)?in\s+(?P<d>{_M}\s+\d{{4}})", re.I),
-]
-COMMUNICATION_RES = [
-    re.compile(
-        rf"\bcommunications?,?\s+(?:dated|of|received\s+on)\s+(?P<d>{_ONE_DATE})", re.I
-    ),
-    re.compile(rf"\b(?:letter|note\s+verbale)\s+dated\s+(?P<d>{_ONE_DATE})", re.I),
-]
-PERIOD_RES = [
-    re.compile(
-        rf"\bperiod\s+(?:from\s+|between\s+|of\s+)?(?P<a>{_PERIOD_START})\s*"
-        rf"(?:to|until|through|and|-|–)\s*(?P<b>{_PERIOD_END})",
-        re.I,
-    ),
-    re.compile(
-        rf"\b(?:from|between)\s+(?P<a>{_PERIOD_START})\s+(?:to|until|through|and)\s+"
-        rf"(?P<b>{_PERIOD_END})",
-        re.I,
-    ),
-    re.compile(
-        rf"\b(?:covering|covers|during|for)\s+(?:the\s+)?(?:period\s+)?(?P<a>{_PERIOD_START})"
-        rf"\s*(?:to|until|through|-|–)\s*(?P<b>{_PERIOD_END})",
-        re.I,
-    ),
-]
 SYMBOL_RE = re.compile(r"\bIP/C/(?:R/TC|W)/[A-Za-z0-9][A-Za-z0-9./-]*[A-Za-z0-9]")
 PREVIOUS_CUE = re.compile(
     r"\b(previous|preceding|earlier|last|prior|update[sd]?|updating|see\s+document)\b", re.I
@@ -135,13 +95,43 @@ def _mention_patterns(ref: Reference) -> list[_Pattern]:
                 add(n, ref.rebase(c.iri), kind)
     out = []
     for (name, exact), (iri, kind) in sorted(forms.items(), key=lambda kv: -len(kv[0][0])):
-        body = re.escape(name).replace(r"\ ", r"\s+")
+        # a hyphen and a space are the same joint ("WIPO-WTO Agreement" / "WIPO WTO Agreement",
+        # "developing-country Members" / "developing country Members")
+        body = _JOINT.join(re.escape(part) for part in re.split(r"[\s\-‐‑]+", name))
         flags = 0 if exact else re.I
         out.append(_Pattern(re.compile(rf"(?<![\w-]){body}(?![\w-])", flags), iri, kind))
     return out
 
 
+_JOINT = r"[\s\-‐‑]+"
 _PATTERN_CACHE: dict[int, list[_Pattern]] = {}
+# "developing and least developed country Members", "least-developed and developing-country
+# Members", "developed or developing countries": the head noun after the last conjunct also
+# belongs to the first one.
+COORDINATED = re.compile(
+    r"(?<![\w-])(?P<a>\w+(?:[\s\-‐‑]+\w+)?)\s+(?:and|or|and/or|as\s+well\s+as)\s+"
+    r"(?:the\s+)?(?:\w+(?:[\s\-‐‑]+\w+)?)[\s\-‐‑]+"
+    r"(?P<head>country\s+Members|countries|country|Members|economies|States)(?![\w-])",
+    re.I,
+)
+
+
+def _coordinated(text: str, patterns: list[_Pattern]) -> list[tuple[int, Mention]]:
+    """Mentions of the first conjunct of a coordinated group phrase, completed with the head
+    noun of the last one; only completions that are known names count."""
+    out = []
+    for m in COORDINATED.finditer(text):
+        words = re.split(r"[\s\-‐‑]+", m.group("a"))
+        heads = [m.group("head"), m.group("head").split()[0], "countries"]
+        for first in (" ".join(words), words[-1]):
+            found = next((p for h in heads for p in patterns
+                          if p.regex.fullmatch(f"{first} {h}" if p.regex.flags & re.I == 0
+                                               else _fold_keep_length(f"{first} {h}"))), None)
+            if found:
+                start = m.start("a") + m.group("a").rfind(first.split()[0])
+                out.append((start, Mention(found.iri, found.kind, text[start:m.end("a")])))
+                break
+    return out
 
 
 def find_mentions(text: str, ref: Reference) -> list[Mention]:
@@ -160,6 +150,7 @@ def find_mentions(text: str, ref: Reference) -> list[Mention]:
                 continue
             taken.append(span)
             found.append((span[0], Mention(p.iri, p.kind, text[span[0]:span[1]])))
+    found.extend(_coordinated(text, patterns))
     found.sort(key=lambda x: x[0])
     seen: set[str] = set()
     out = []
@@ -242,9 +233,10 @@ def parse_cover_note(path: Path, key: str, display: str, ref: Reference) -> tupl
             "no paragraphs found", display, 1,
             hint="a cover note has a title line, then paragraphs separated by blank lines",
         )
+    found: list[Warning_] = []
     for para in paragraphs:
         para.mentions = find_mentions(para.text, ref)
-        _extract(report, para, ref)
+        found.extend(_extract(report, para, ref))
     if report.reporter is None and title:
         report.reporter = _reporter_from_title(title, ref)
     warnings = [
@@ -257,28 +249,12 @@ def parse_cover_note(path: Path, key: str, display: str, ref: Reference) -> tupl
         )
         if value is None
     ]
-    return report, warnings
+    return report, warnings + found
 
 
-def _first(regexes: list[re.Pattern[str]], text: str) -> re.Match[str] | None:
-    for r in regexes:
-        if m := r.search(text):
-            return m
-    return None
-
-
-def _extract(report: Report, para: Paragraph, ref: Reference) -> None:
+def _extract(report: Report, para: Paragraph, ref: Reference) -> list[Warning_]:
     text = para.text
-    loc = para.location
-    if report.meeting is None and (m := _first(MEETING_RES, text)):
-        start, end = _range_at(m.group("d"), loc)
-        report.meeting = Fact((start, end or start), para.key)
-    if report.communication_date is None and (m := _first(COMMUNICATION_RES, text)):
-        report.communication_date = Fact(_date_at(m.group("d"), loc), para.key)
-    if report.period is None and (m := _first(PERIOD_RES, text)):
-        period = _period(m.group("a"), m.group("b"), loc)
-        if period:
-            report.period = Fact(period, para.key)
+    warnings = _dated_facts(report, para)
     if report.previous_report is None:
         for sentence in re.split(r"(?<=[.;])\s+", text):
             sym = SYMBOL_RE.search(sentence)
@@ -289,39 +265,41 @@ def _extract(report: Report, para: Paragraph, ref: Reference) -> None:
         iri = _reporter(text, ref)
         if iri:
             report.reporter = Fact(iri, para.key)
+    return warnings
 
 
-def _date_at(text: str, loc: Location) -> PartialDate:
+_FIELDS = {"meeting": "meeting", "review_meeting": "review_meeting", "period": "period",
+           "communication": "communication_date"}
+
+
+def _dated_facts(report: Report, para: Paragraph) -> list[Warning_]:
+    """Meeting, review meeting, period and communication date, each only from its own words
+    (see :mod:`.datefacts`); dates whose words name no field become warnings."""
+    warnings = []
     try:
-        return parse_date(text)
+        facts = date_facts(para.text)
     except InputError as e:
-        raise InputError.at(loc, e.message, e.hint) from None
-
-
-def _range_at(text: str, loc: Location) -> tuple[PartialDate, PartialDate | None]:
-    try:
-        return parse_range(text)
-    except InputError as e:
-        raise InputError.at(loc, e.message, e.hint) from None
-
-
-def _period(a: str, b: str, loc: Location) -> tuple[PartialDate, PartialDate] | None:
-    end = _date_at(b, loc)
-    if not re.search(r"\d{4}", a):
-        a = f"{a} {end.year}"
-    start = _date_at(a, loc)
-    first = PartialDate.of(start.first_day())
-    last = PartialDate.of(end.last_day())
-    if first.first_day() > last.first_day():
-        if start.day is None and not re.search(r"\d{4}", a):
-            # "from September to August 2025": the start is in the previous year
-            start = _date_at(f"{a.rsplit(' ', 1)[0]} {end.year - 1}", loc)
-            first = PartialDate.of(start.first_day())
+        raise InputError.at(para.location, e.message, e.hint) from None
+    for found in facts:
+        if isinstance(found, Assigned):
+            attr = _FIELDS[found.field]
+            if getattr(report, attr) is not None:
+                continue  # the first statement of a field wins
+            value: object = found.value
+            if found.field == "communication":
+                value = found.value[0]
+            elif found.field == "period":
+                value = (PartialDate.of(found.value[0].first_day()),
+                         PartialDate.of(found.value[1].last_day()))
+            setattr(report, attr, Fact(value, para.key))
         else:
-            raise InputError.at(
-                loc, f"reporting period ends ({last.lexical()}) before it starts ({first.lexical()})"
-            )
-    return first, last
+            warnings.append(Warning_(
+                f"date '{found.text}' left out: {found.reason}", para.location))
+    if report.period is None and (years := year_span_period(para.text)):
+        warnings.append(Warning_(
+            f"period '{years}' left out: given only as years (calendar or fiscal?)",
+            para.location))
+    return warnings
 
 
 _KINDS = ("organization", "member", "country")
