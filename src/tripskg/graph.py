@@ -24,6 +24,7 @@ from .graphlines import (
 )
 from .iris import IRIs, owned_prefixes, report_graph_iri
 from .model import Activity, Fact, PartialDate, Report
+from .provenance import add_attribution, add_report_kind, add_source_kind
 from .reference import Entity, Membership, Reference
 from .resources import ontology_dir, vocab_files
 from .vocab import DCT, DEFAULT_BASE, FOAF, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, TIME, XSD
@@ -80,10 +81,11 @@ def reference_quads(ref: Reference) -> GraphLines:
     return q.graph_lines()
 
 
-def _source(q: Quads, s: str, cell: str | None) -> None:
+def _source(q: Quads, s: str, cell: str | None, iris: IRIs) -> None:
     for part in (cell or "").split(";"):
         if part.strip():
-            q.add(s, DCT + "source", uri_or_lit(part.strip()))
+            q.add(s, DCT + "source", src := uri_or_lit(part.strip()))
+            add_source_kind(q, src, iris)
 
 
 def _entity(q: Quads, s: str, e: Entity, ref: Reference) -> None:
@@ -97,7 +99,7 @@ def _entity(q: Quads, s: str, e: Entity, ref: Reference) -> None:
     q.labels(s, e.labels)
     for alt in sorted(set(e.alt_names) - set(e.labels.values())):
         q.add(s, SKOS + "altLabel", lit(alt, "en"))
-    _source(q, s, r.get("source") or _file_citation(e))
+    _source(q, s, r.get("source") or _file_citation(e), iris)
     if e.kind == "country":
         q.add(s, tkg + "iso3166Alpha2", lit(r["alpha2"]))
         q.add(s, tkg + "iso3166Alpha3", lit(r["alpha3"]))
@@ -153,7 +155,7 @@ def _membership(q: Quads, m: Membership, ref: Reference) -> None:
     q.add(s, ORG + "organization", org_iri)
     q.add(s, ORG + "role", iris.concept("role", m.role))
     if m.source:
-        _source(q, s, m.source)
+        _source(q, s, m.source, iris)
     if m.start or m.end:
         during = s + "/during"
         q.add(s, ORG + "memberDuring", during)
@@ -166,6 +168,7 @@ FACT_PROPERTIES = {
     "reporter": "reporter",
     "communication_date": "communicationDate",
     "meeting": "councilMeeting",
+    "review_meeting": "reviewMeeting",
     "period": "reportingPeriod",
     "previous_report": "previousReportSymbol",
 }
@@ -184,10 +187,12 @@ def report_quads(report: Report, activities: Iterable[Activity], iris: IRIs) -> 
         q.add(r, RDFS + "label", lit(report.label, report.language or "en"))
     if report.compiled:
         q.add(r, tkg + "compilation", bool_lit(True))
+    add_report_kind(q, report, r, iris)
     if report.symbol:
         q.add(r, DCT + "identifier", lit(report.symbol))
     if report.source_url:
-        q.add(r, DCT + "source", uri_or_lit(report.source_url))
+        q.add(r, DCT + "source", src := uri_or_lit(report.source_url))
+        add_source_kind(q, src, iris)
     if report.language:
         q.add(r, DCT + "language", lit(report.language))
     if report.activity_list_complete is not None:
@@ -268,7 +273,7 @@ def _fact_object(q: Quads, report: Report, field: str, fact: Fact, iris: IRIs) -
     start: PartialDate
     end: PartialDate
     start, end = fact.value  # type: ignore[misc]
-    if field == "meeting":
+    if field in ("meeting", "review_meeting"):
         m = iris.meeting(start.lexical())
         q.add(m, RDF + "type", tkg + "CouncilMeeting")
         label = f"Council for TRIPS meeting, {start.lexical()}"
@@ -317,7 +322,9 @@ def _activity(q: Quads, act: Activity, report_iri: str, iris: IRIs) -> None:
     if act.place:
         q.add(a, SCHEMA + "location", lit(act.place))
     if act.source_url:
-        q.add(a, DCT + "source", uri_or_lit(act.source_url))
+        q.add(a, DCT + "source", src := uri_or_lit(act.source_url))
+        add_source_kind(q, src, iris)
+    add_attribution(q, act, a, iris)
     for attr, local in LIST_PROPS:
         for iri in getattr(act, attr):
             q.add(a, tkg + local, iri)

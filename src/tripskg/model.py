@@ -140,3 +140,4 @@ class Activity:
     place: str | None = None
     source_url: str | None = None
     data_kind: str = "real"
+    attribution: str | None = None  # "listed" | "council-statement" | "inferred"

@@ -75,7 +75,7 @@ class SavedQuery:
 
 
 _HEADER = re.compile(r"^#\s*(title|description|param|columns|index)\s*:\s*(.*)$")
-_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")  # also a SPARQL variable name
 
 
 def parse_query_file(path: Path) -> SavedQuery:

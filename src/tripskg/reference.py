@@ -245,7 +245,7 @@ class Reference:
                     if not isinstance(s, ox.NamedNode) or not s.value.startswith(base):
                         continue
                     rest = s.value[len(base):]
-                    if "/" not in rest:
+                    if "/" not in rest or rest.endswith("/"):  # a scheme IRI <def/x/>
                         continue
                     scheme, slug = rest.split("/", 1)
                     concept = self.concepts.setdefault(scheme, {}).setdefault(

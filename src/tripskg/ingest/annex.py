@@ -23,8 +23,10 @@ from .text import CONTROL, read_text
 COLUMNS = (
     "id", "title", "description", "start_date", "end_date", "beneficiaries", "activity_type",
     "policy_areas", "ip_fields", "treaties", "partners", "target_groups", "location", "mode",
-    "framework", "source",
+    "framework", "source", "attribution",
 )
+# how the activity is tied to its report (tripskg.provenance): the annex value
+ATTRIBUTIONS = ("listed", "council-statement", "inferred")
 ALIASES = {
     "#": "id", "no": "id", "no.": "id", "number": "id", "ref": "id",
     "title of programme or activity": "title", "title of the programme or activity": "title",
@@ -351,6 +353,15 @@ def _activity(
     if source and not URL.match(source):
         errors.append(InputError.at(loc("source"), f"source '{source[:80]}' is not an http(s) URL"))
     act.source_url = source or None
+    if "attribution" not in row:  # no such column: the file is the report's own annex
+        act.attribution = "listed"
+    elif attribution := row["attribution"].strip().lower():
+        if attribution in ATTRIBUTIONS:
+            act.attribution = attribution
+        else:
+            errors.append(InputError.at(
+                loc("attribution"), f"unknown attribution '{row['attribution'][:40]}'",
+                did_you_mean(attribution, ATTRIBUTIONS) or f"expected {', '.join(ATTRIBUTIONS)}"))
     return (act if not errors else None), errors
 
 

@@ -113,7 +113,8 @@ def apply_register(report: Report, loc: Location, row: dict[str, str], ref: Refe
     if report.communication_date is None and (d := _register_date(row, "communication_date", loc)):
         report.communication_date = Fact(d, "register")
     for field_name, a, b in (("period", "period_start", "period_end"),
-                             ("meeting", "meeting_start", "meeting_end")):
+                             ("meeting", "meeting_start", "meeting_end"),
+                             ("review_meeting", "review_meeting_start", "review_meeting_end")):
         if getattr(report, field_name) is None:
             start, end = _register_date(row, a, loc), _register_date(row, b, loc)
             if start and end:
