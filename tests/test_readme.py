@@ -57,6 +57,6 @@ def test_every_real_report_and_activity_has_a_source(store) -> None:  # type: ig
 def test_compilations_are_labelled(store) -> None:  # type: ignore[no-untyped-def]
     rows = list(store.query(PREFIX + """SELECT ?r ?t WHERE { ?r tkg:compilation true ;
         dct:title ?t }""", use_default_graph_as_union=True))
-    assert len(rows) == 57
+    assert len(rows) == 52
     assert all(r["t"].value.startswith("Compiled by tripskg (not a TRIPS Council document)")
                for r in rows)
