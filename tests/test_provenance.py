@@ -195,3 +195,16 @@ def test_figures_in_docs_data_md_match_the_graph(store: ox.Store) -> None:
     assert {label: figure(label) for label in got} == got
     assert set(kinds) == {"document", "council-statement", "compilation"}
     assert set(attributions) == {"listed", "council-statement", "inferred"}
+
+
+def test_activity_page_shows_the_attribution_with_its_label(tmp_path: Path) -> None:
+    from .conftest import TESTS, run_cli
+
+    out = tmp_path / "dist"
+    res = run_cli("build", "--data", str(TESTS / "data" / "queryfix"), "--out", str(out))
+    assert res.exit_code == 0, res.stderr
+    page = (out / "site" / "id" / "activity" / "fx-who-2022" / "1.html").read_text("utf-8")
+    assert 'title="tkg:attribution">attribution</a>' in page
+    assert ">attached by tripskg</a>" in page
+    report = (out / "site" / "id" / "report" / "fx-eu-2022.html").read_text("utf-8")
+    assert ">review meeting</a>" in report and ">Council document</a>" in report
