@@ -274,7 +274,7 @@ PARAM_CASES = [
     ("activities-by-country", {"country": BASE + "group/ldc"},
      f"parameter 'country': unknown country IRI <{BASE}group/ldc>"),
     ("activities-by-country", {"contry": "KEN"},
-     "query 'activities-by-country' has no parameter 'contry' (its parameters: country, attribution, kind)"),
+     "query 'activities-by-country' has no parameter 'contry' (its parameters: country, kind, attribution)"),
     ("activities-in-period", {"from": "31/02/2025", "to": "2025-12-31"},
      "parameter 'from': 2025-02-31 does not exist (February 2025 has 28 days)"),
     ("activities-in-period", {"from": "2025", "to": "2025-12-31"},
