@@ -82,6 +82,22 @@ def test_report_kind(key: str, symbol: str | None, compiled: bool, kind: str) ->
     assert report_kind(report) == kind
 
 
+def test_report_year_from_key_else_dates() -> None:
+    from tripskg.errors import Location
+    from tripskg.ingest.dates import parse_date
+    from tripskg.model import Fact
+    from tripskg.provenance import report_year
+
+    here = Location("x")
+    period = Fact((parse_date("2019-10-01"), parse_date("2020-09-30")), "register")
+    assert report_year(Report("canada-2020-statement-21558", here, period=period)) == 2020
+    assert report_year(Report("wto-secretariat-2013-w590", here)) == 2013
+    assert report_year(Report("synthetic-00003-uk", here, period=period)) == 2020  # period end
+    assert report_year(Report("synthetic-00004-uk", here, communication_date=Fact(
+        parse_date("2018-09-28"), "1"), period=period)) == 2018
+    assert report_year(Report("synthetic-00005-uk", here)) is None
+
+
 # --------------------------------------------------------------------------- review meeting
 def test_review_meeting_from_the_register_has_fact_provenance(tmp_path: Path) -> None:
     register = ("key,reporter,meeting_start,meeting_end,review_meeting_start,review_meeting_end,"

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from .ingest.dates import PartialDate
 from .iris import IRIs
 from .model import Activity, Report
 from .resources import reference_dir
@@ -34,6 +35,7 @@ ATTRIBUTIONS = ("listed", "council-statement", "inferred")
 REPORT_KINDS = ("document", "council-statement", "compilation")
 SOURCE_KINDS = ("primary", "secondary")
 STATEMENT_KEY = re.compile(r"-statement-\d+$")
+KEY_YEAR = re.compile(r"-((?:19|20)\d\d)(?:-|$)")
 
 
 def report_kind(report: Report) -> str:
@@ -43,6 +45,24 @@ def report_kind(report: Report) -> str:
     if STATEMENT_KEY.search(report.key) and not report.symbol:
         return "council-statement"
     return "document"
+
+
+def report_year(report: Report) -> int | None:
+    """The year of a report: the year in its key (``eu-2022``, ``canada-2020-statement-21558``:
+    "the year in a key is the year of the report", data/SOURCES-REPORTS.md), else the year of
+    its communication, Council meeting or period end."""
+    if m := KEY_YEAR.search(report.key):
+        return int(m.group(1))
+    if report.communication_date is not None:
+        day: PartialDate = report.communication_date.value  # type: ignore[assignment]
+        return day.first_day().year
+    if report.meeting is not None:
+        start: PartialDate = report.meeting.value[0]  # type: ignore[index]
+        return start.first_day().year
+    if report.period is not None:
+        end: PartialDate = report.period.value[1]  # type: ignore[index]
+        return end.last_day().year
+    return None
 
 
 def url_host(url: str) -> str:
@@ -100,4 +120,9 @@ def add_attribution(q: Quads, act: Activity, activity_iri: str, iris: IRIs) -> N
 
 
 def add_report_kind(q: Quads, report: Report, report_iri: str, iris: IRIs) -> None:
+    """``tkg:reportKind`` and, when it is known, ``tkg:reportYear``."""
+    from .graph import int_lit
+
     q.add(report_iri, iris.tkg + "reportKind", iris.concept("report-kind", report_kind(report)))
+    if (year := report_year(report)) is not None:
+        q.add(report_iri, iris.tkg + "reportYear", int_lit(year))
