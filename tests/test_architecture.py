@@ -27,7 +27,8 @@ LAYERS: list[tuple[str, list[str]]] = [
                 "tripskg.workers", "tripskg.model", "tripskg.prefixes"]),
     # reference data is read like the reports (CSV files, dates, text checks)
     ("ingest", ["tripskg.ingest", "tripskg.reference"]),
-    ("graph", ["tripskg.graphlines", "tripskg.graph", "tripskg.needs_graph"]),
+    ("graph", ["tripskg.graphlines", "tripskg.graph", "tripskg.needs_graph",
+               "tripskg.provenance"]),
     # what runs over a built graph: SHACL and the saved queries
     ("validate", ["tripskg.validate", "tripskg.shacl", "tripskg.shacl_shapes",
                   "tripskg.queries"]),

@@ -62,8 +62,8 @@ def test_real_activity_without_attribution_violates_the_shapes(tmp_path: Path) -
                      annexes={"who-2025.csv": "id,title,attribution,source\n"
                                               "1,A,listed,https://www.who.int/a\n"
                                               "2,B,,https://www.who.int/b\n"})
-    result = build_and_validate(data)
-    bad = [r for r in result.results if r.severity == "Violation"]
+    _, validation = build_and_validate(data)
+    bad = [r for r in validation.results if r.severity == "Violation"]
     assert [(r.focus, "attribution" in r.message) for r in bad] == [
         (ID + "activity/who-2025/2", True)]
 

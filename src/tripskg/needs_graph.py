@@ -9,6 +9,7 @@ from __future__ import annotations
 from .graphlines import Quads, date_lit, day_lit, lit
 from .ingest.needs import Need, Needs, Submission
 from .iris import IRIs, safe_key
+from .provenance import add_source_kind
 from .reference import Reference
 from .vocab import DCT, RDF, RDFS
 
@@ -65,6 +66,7 @@ def _submission(q: Quads, s: Submission, ref: Reference) -> None:
     q.add(i, tkg + "submittedBy", s.country)
     for url in s.sources:
         q.add(i, DCT + "source", url)
+        add_source_kind(q, url, iris)
     q.add(i, tkg + "dataKind", iris.concept("data-kind", s.data_kind))
     q.add(i, tkg + "sourceLocation", lit(str(s.location)))
 
@@ -79,5 +81,6 @@ def _need(q: Quads, n: Need, iris: IRIs, kind: str) -> None:
         q.add(i, tkg + "concerns", c)
     q.add(i, tkg + "paragraphRef", lit(n.where))
     q.add(i, DCT + "source", n.source)
+    add_source_kind(q, n.source, iris)
     q.add(i, tkg + "dataKind", iris.concept("data-kind", kind))
     q.add(i, tkg + "sourceLocation", lit(str(n.location)))

@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from .ingest.dates import PartialDate
+from .graphlines import int_lit
 from .iris import IRIs
-from .model import Activity, Report
+from .model import Activity, PartialDate, Report
 from .resources import reference_dir
 
 if TYPE_CHECKING:
@@ -121,8 +121,6 @@ def add_attribution(q: Quads, act: Activity, activity_iri: str, iris: IRIs) -> N
 
 def add_report_kind(q: Quads, report: Report, report_iri: str, iris: IRIs) -> None:
     """``tkg:reportKind`` and, when it is known, ``tkg:reportYear``."""
-    from .graph import int_lit
-
     q.add(report_iri, iris.tkg + "reportKind", iris.concept("report-kind", report_kind(report)))
     if (year := report_year(report)) is not None:
         q.add(report_iri, iris.tkg + "reportYear", int_lit(year))
