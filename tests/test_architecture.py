@@ -33,11 +33,14 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("validate", ["tripskg.validate", "tripskg.shacl", "tripskg.shacl_shapes",
                   "tripskg.queries"]),
     ("build", ["tripskg.parts", "tripskg.buildcache", "tripskg.build"]),
+    # versions, diffs, feeds, the quality report and check: over built dists and the build
+    ("releases", ["tripskg.releases"]),
     # presentation: reads a store through views; publish (the static site) and serve use it
     ("web", ["tripskg.web"]),
     ("publish", ["tripskg.publish"]),
     ("serve", ["tripskg.serve", "tripskg.push"]),
-    ("cli", ["tripskg.cli", "tripskg.terminal", "tripskg.__main__", "tripskg.docgen"]),
+    ("cli", ["tripskg.cli", "tripskg.cli_releases", "tripskg.terminal", "tripskg.__main__",
+             "tripskg.docgen"]),
 ]
 MAX_UPWARD = 1  # imports running against the layer order, at most
 KNOWN_CIRCLES: list[set[str]] = []

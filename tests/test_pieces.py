@@ -136,6 +136,8 @@ def test_rebuild_writes_only_the_changed_reports_pieces(
     out = tmp_path / "dist"
     written, reused = pieces(build(data, out))
     assert reused == 0
+    first = tmp_path / "first"  # the build the next ones follow (docs/releases.md)
+    shutil.copytree(out.resolve(), first)
     annex = sorted((data / "annex").glob("*.csv"))[3]
     annex.write_text(annex.read_text(encoding="utf-8").replace(
         "SYNTHETIC", "SYNTHETIC (edited)", 1), encoding="utf-8")
@@ -144,7 +146,7 @@ def test_rebuild_writes_only_the_changed_reports_pieces(
     assert 0 < changed < written / 4 and kept == written - changed
     # the unchanged reports were not loaded into the store: SHACL ran on a small one
     assert "5 unchanged reports kept out of the store" in log
-    build(data, tmp_path / "clean", "--no-cache")
+    build(data, tmp_path / "clean", "--no-cache", "--previous", str(first))
     assert tree_digest(out) == tree_digest(tmp_path / "clean")
 
 
@@ -169,6 +171,8 @@ def test_rebuild_still_reports_the_warnings_of_unchanged_reports(
     first = run_cli("build", "--data", str(data), "--out", str(out), "--no-site")
     assert first.exit_code == 0, first.output
     assert "eu-2020.csv:2: Warning [startDay]" in first.output
+    previous = tmp_path / "first"  # the build the next ones follow (docs/releases.md)
+    shutil.copytree(out.resolve(), previous)
     register = data / "reports.csv"  # a new title for one report (its register row)
     text = register.read_text(encoding="utf-8")
     row = next(r for r in text.splitlines() if r.startswith("canada-2019,"))
@@ -179,7 +183,7 @@ def test_rebuild_still_reports_the_warnings_of_unchanged_reports(
     assert "read canada-2019" in second.output and "read eu-2020" not in second.output
     assert "eu-2020.csv:2: Warning [startDay]" in second.output  # from the build cache
     clean = run_cli("build", "--data", str(data), "--out", str(tmp_path / "clean"),
-                    "--no-site", "--no-cache")
+                    "--no-site", "--no-cache", "--previous", str(previous))
     assert tree_digest(out) == tree_digest(tmp_path / "clean")
     assert second.output.count("Warning [") == clean.output.count("Warning [")
 
@@ -244,6 +248,8 @@ def test_rebuild_validates_every_report_again_when_shared_subjects_change(
     shutil.copytree(synthetic, data)
     out = tmp_path / "dist"
     build(data, out)
+    first = tmp_path / "first"  # the build the next ones follow (docs/releases.md)
+    shutil.copytree(out.resolve(), first)
     when = re.compile(r"(meeting\D{0,40}?)(\d{1,2})( (?:and \d{1,2} )?[A-Z][a-z]+ \d{4})")
     note = next(p for p in sorted((data / "documents").glob("*.txt"))
                 if when.search(p.read_text(encoding="utf-8")))
@@ -254,5 +260,5 @@ def test_rebuild_validates_every_report_again_when_shared_subjects_change(
     assert f"read {note.stem}" in log and "kept out of the store" not in log
     _, reused = pieces(log)
     assert reused > 0  # the unchanged reports' dump pieces are still copied
-    build(data, tmp_path / "clean", "--no-cache")
+    build(data, tmp_path / "clean", "--no-cache", "--previous", str(first))
     assert tree_digest(out) == tree_digest(tmp_path / "clean")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from rich.markup import escape
 
+from .cli_releases import check, diff, print_version, release_options, release_settings
 from .errors import ErrorGroup, TripsKGError
 from .terminal import EXIT_DATA, EXIT_USAGE, State, err, out
 from .terminal import fail as _fail
@@ -112,22 +113,25 @@ def _print_results(state: State, validation: Validation) -> None:
 @click.option("--no-cache", is_flag=True,
               help="Read every report again instead of reusing unchanged ones from "
                    "OUT.cache/ (the build cache; the output is the same either way).")
+@release_options
 @click.pass_obj
 def build(state: State, data_dir: Path | None, base: str, out_dir: Path,
           sparql_endpoint: str | None, download_base: str | None, no_site: bool,
-          jobs: int | None, no_cache: bool) -> None:
+          jobs: int | None, no_cache: bool, data_version: str | None, issued: str | None,
+          previous_dir: Path | None, keep_versions: int) -> None:
     """Build, validate and publish the graph into OUT (atomically)."""
     import gc
 
     # The build allocates millions of small objects (N-Triples lines, records) that live until
     # it ends; the cyclic garbage collector's repeated full passes over them cost ~10% of a
     # rebuild and free nothing, so it is off for the build.
+    release = release_settings(out_dir, data_version, issued, previous_dir, keep_versions)
     gc.disable()
     try:
         cache_dir = None if no_cache else out_dir.with_name(out_dir.name + ".cache")
         _build(state, data_dir, out_dir, _settings(
             base, jobs, cache_dir=cache_dir, site=not no_site,
-            sparql_endpoint=sparql_endpoint, download_base=download_base))
+            sparql_endpoint=sparql_endpoint, download_base=download_base, **release))
     finally:
         gc.enable()
 
@@ -145,6 +149,7 @@ def _build(state: State, data_dir: Path | None, out_dir: Path, settings: BuildSe
     try:
         manifest = result.cache.manifest if result.cache else None
         keep = [Path(manifest.folder)] if manifest else []
+        keep += [settings.previous] if settings.previous else []  # versions/ links to it
         with atomic_output(out_dir, keep) as work:
             published = publish(result, work, state.progress, settings=settings)
             state.progress(f"replacing {out_dir}")
@@ -156,6 +161,7 @@ def _build(state: State, data_dir: Path | None, out_dir: Path, settings: BuildSe
     except TripsKGError as e:
         _fail([e])
     _print_results(state, published.validation)
+    print_version(state, out_dir)
     counts = published.record["counts"]
     assert isinstance(counts, dict)
     state.info(
@@ -470,6 +476,10 @@ def serve(state: State, dist_dir: Path, host: str, port: int, base: str | None, 
                f"timeout {timeout:g} s, limit {limit:,} rows"
                f"{', updates allowed with the write token' if write_token else ', read-only'})")
     run_server(config, host, port, log_level="warning" if state.quiet else "info")
+
+
+main.add_command(check)
+main.add_command(diff)
 
 
 if __name__ == "__main__":

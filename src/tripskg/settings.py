@@ -25,4 +25,10 @@ class BuildSettings:
     site: bool = True
     sparql_endpoint: str | None = None  # void:sparqlEndpoint (default <base>sparql)
     download_base: str | None = None  # dcat:downloadURL of the dumps (default <base>download/)
+    # the version (docs/releases.md): dcat:version, dct:issued (None: derived from the content
+    # and the build timestamp), the earlier build it follows, versions kept in dist/versions/
+    data_version: str | None = None
+    issued: str | None = None
+    previous: Path | None = None
+    keep_versions: int = 5
 

@@ -29,6 +29,7 @@ from ..checksums import sha256
 from ..iris import IRIs, owner_key, safe_key
 from ..oxutil import dump, serialize
 from ..prefixes import prefixes
+from ..releases.step import ReleaseOptions, release_step
 from ..settings import BuildSettings
 from ..validate import Result, Validation, validate_graph
 from ..vocab import STANDARD_PREFIXES
@@ -227,6 +228,12 @@ def _publish(result: BuildResult, folder: Path, step: Callable[[str], None], hel
         LineStats.of(plan.shared, iris.base))
     void = void_triples(result.store, iris, dists, ts,
                         Options(settings.sparql_endpoint, settings.download_base), counts=counts)
+    # the version: named from the content digest, compared with the earlier build
+    step("naming the version (comparing with the previous build)")
+    releasing = release_step(folder, assembled["tripskg.nq.gz"][0], ts, ReleaseOptions(
+        settings.data_version, settings.issued, settings.previous, settings.keep_versions),
+        iris, len(result.reports), result.n_activities)
+    void = releasing.void(void, iris, settings.download_base)
     void_problems = helper.submit(__name__, "validate_void", void)  # beside what follows
     write_void(folder / "void.ttl", void, iris)
     write_context(folder / CONTEXT_FILE, ctx)
@@ -251,6 +258,8 @@ def _publish(result: BuildResult, folder: Path, step: Callable[[str], None], hel
     digests = {name: digest for name, (digest, _) in assembled.items()}
     digests.update({name: sha256(folder / name) for name in DOWNLOADS
                     if name not in digests and (folder / name).is_file()})
+    step("writing release.json, feeds/ and versions/")
+    versioned = releasing.write(folder, list(DUMPS), iris, digests)
     if settings.site:
         if result.settled:
             raise RuntimeError("the static site needs every report in the store "
@@ -260,7 +269,7 @@ def _publish(result: BuildResult, folder: Path, step: Callable[[str], None], hel
     pause_point("checksums")
     step("writing SHA256SUMS")
     # SHA256SUMS must stay the last step
-    write_checksums(folder, digests)
+    write_checksums(folder, {**digests, **versioned})
     if result.cache is not None:
         step("recording the pieces in the build cache")
         _keep_manifest(result, result.cache, validation, folder, assembled, stats, graph_of)

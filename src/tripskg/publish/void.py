@@ -199,6 +199,7 @@ def void_prefixes(iris: IRIs) -> dict[str, str]:
     return {
         "rdf": RDF, "xsd": XSD, "dct": DCT, "dcat": DCAT, "void": VOID, "foaf": FOAF,
         "spdx": SPDX, "sd": SD, "tkg": iris.tkg, "skos": SKOS, "owl": OWL,
+        "adms": "http://www.w3.org/ns/adms#",  # adms:versionNotes (releases/version.py)
     }
 
 

@@ -1,0 +1,218 @@
+"""Atom feeds (RFC 4287) of new and changed activities: one for the whole dataset
+(``feeds/all.atom``) and one per beneficiary country (``feeds/country/KHM.atom``), reporter
+(``feeds/reporter/org/wipo.atom``: the reporter's path under ``id/``) and policy area
+(``feeds/policy-area/health.atom``).
+
+A build over an earlier one adds an entry for each activity the diff finds added or changed,
+dated by the version's ``dct:issued`` and identified by ``<version IRI>#<activity path>``
+(so a later change of the same activity is a new entry), to the entries the earlier build's
+feed already had; a feed that did not exist before (a first build) starts with the latest
+activities by start date. The newest ``MAX_ENTRIES`` are kept. Everything comes from the
+dumps and the version, never the clock: the same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .diff import Diff, Side, curie
+from .version import Release
+
+ATOM = "http://www.w3.org/2005/Atom"
+MEDIA_TYPE = "application/atom+xml"
+FEEDS = "feeds"
+MAX_ENTRIES = 50
+SHOWN = 8  # beneficiaries named in an entry's summary
+AUTHOR = "tripskg contributors"
+_SAFE = re.compile(r"[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*")
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    activity: str  # the activity's IRI (the entry's alternate link)
+    title: str
+    updated: str  # RFC 3339
+    summary: str
+    status: str  # new | changed | listed
+
+
+@dataclass
+class Feed:
+    path: str  # 'all', 'country/KHM', 'reporter/org/wipo', 'policy-area/health'
+    title: str
+    about: str | None  # IRI of what the feed is about (its alternate link)
+    entries: list[Entry] = field(default_factory=list)
+
+    @property
+    def file(self) -> str:
+        return f"{FEEDS}/{self.path}.atom"
+
+
+def feed_paths(activity: str, side: Side) -> list[tuple[str, str | None]]:
+    """The feeds an activity appears in, with the IRI each is about."""
+    base = side.base
+    out: list[tuple[str, str | None]] = [("all", None)]
+    report = side.report_of.get(activity, "")
+    reporter = side.reporter_of.get(report)
+    if reporter and reporter.startswith(base + "id/"):
+        out.append(("reporter/" + reporter[len(base) + 3:], reporter))
+    for iri in side.links.get(activity, []):
+        for prefix, name in ((base + "id/country/", "country/"),
+                             (base + "def/policy-area/", "policy-area/")):
+            if iri.startswith(prefix):
+                out.append((name + iri[len(prefix):], iri))
+    return [(p, a) for p, a in dict.fromkeys(out) if _SAFE.fullmatch(p)]
+
+
+def _title(path: str, about: str | None, side: Side) -> str:
+    if about is None:
+        return "tripskg: new and changed technical cooperation activities"
+    kind = path.split("/", 1)[0].replace("-", " ")
+    name = side.labels.get(about) or about.rsplit("/", 1)[-1]
+    return f"tripskg: new and changed activities, {kind} {name}"
+
+
+def _entry(activity: str, status: str, side: Side, release: Release, base: str,
+           properties: Iterable[str] = ()) -> Entry:
+    title = side.labels.get(activity) or activity[len(base):]
+    report = side.report_of.get(activity, "")
+    reporter = side.reporter_of.get(report, "")
+    facts = [f"report {report[len(base) + 3:]}" if report.startswith(base) else ""]
+    if reporter:
+        facts.append("reporter " + (side.labels.get(reporter) or reporter))
+    if activity in side.start:
+        facts.append("starts " + side.start[activity])
+    countries = [side.labels.get(i) or i for i in side.links.get(activity, [])
+                 if i.startswith(base + "id/")]
+    if countries:
+        more = f" and {len(countries) - SHOWN} more" if len(countries) > SHOWN else ""
+        facts.append("for " + ", ".join(countries[:SHOWN]) + more)
+    lead = {"new": "New activity", "changed": "Changed activity",
+            "listed": "Activity"}[status]
+    changed = ", ".join(dict.fromkeys(properties))
+    text = f"{lead} ({'; '.join(f for f in facts if f)})."
+    if changed:
+        text += f" Changed: {changed}."
+    return Entry(f"{version_iri_from(base, release)}#{activity[len(base):]}", activity,
+                 title, f"{release.issued}T00:00:00Z", text, status)
+
+
+def version_iri_from(base: str, release: Release) -> str:
+    return f"{base}dataset/version/{release.version}"
+
+
+def build_feeds(side: Side, release: Release, diff: Diff | None, previous: Path | None
+                ) -> list[Feed]:
+    """Every feed of this build (see the module docstring), sorted by path."""
+    base = side.base
+    fresh: dict[str, list[Entry]] = defaultdict(list)
+    about: dict[str, str | None] = {}
+    if diff is not None:
+        for c in diff.changes:
+            if c.kind != "activity" or c.status not in ("added", "changed"):
+                continue
+            props = [curie(p.predicate, base) for p in c.properties]
+            e = _entry(c.iri, "new" if c.status == "added" else "changed", side, release,
+                       base, props)
+            for path, iri in feed_paths(c.iri, side):
+                fresh[path].append(e)
+                about[path] = iri
+    by_start: dict[str, list[str]] = defaultdict(list)
+    for iri, kind in side.kinds.items():
+        if kind == "activity":
+            for path, what in feed_paths(iri, side):
+                by_start[path].append(iri)
+                about[path] = what
+    feeds = []
+    for path in sorted(about):
+        old = read_feed(previous / FEEDS / f"{path}.atom") if previous else None
+        if old is None:  # a first build, or a feed that is new: the latest activities
+            latest = sorted(by_start.get(path, []), key=lambda a: (side.start.get(a, ""), a),
+                            reverse=True)[:MAX_ENTRIES]
+            old = [_entry(a, "listed", side, release, base) for a in latest]
+        new = sorted(fresh.get(path, []), key=lambda e: _start_key(e, side), reverse=True)
+        ids = {e.id for e in new}
+        # newest first; entries of the same day keep their order (latest start first)
+        kept = sorted([*new, *(e for e in old if e.id not in ids)],
+                      key=lambda e: e.updated, reverse=True)
+        feeds.append(Feed(path, _title(path, about[path], side), about[path],
+                          kept[:MAX_ENTRIES]))
+    return feeds
+
+
+def _start_key(e: Entry, side: Side) -> tuple[str, str]:
+    return side.start.get(e.activity, ""), e.activity
+
+
+# --------------------------------------------------------------------------- Atom XML
+def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    e = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+    if text is not None:
+        e.text = text
+    return e
+
+
+def feed_xml(feed: Feed, release: Release, base: str, feeds_url: str | None = None,
+             page: str | None = None) -> bytes:
+    """The Atom document of ``feed``. ``feeds_url``: where the feeds are published (default
+    ``<base>feeds/``); ``page``: the HTML page the feed is about (default: its IRI)."""
+    url = (feeds_url or base + FEEDS + "/") + feed.path + ".atom"
+    ET.register_namespace("", ATOM)
+    root = ET.Element(f"{{{ATOM}}}feed")
+    _el(root, "id", url)
+    _el(root, "title", feed.title)
+    updated = max((e.updated for e in feed.entries), default=f"{release.issued}T00:00:00Z")
+    _el(root, "updated", updated)
+    author = _el(root, "author")
+    _el(author, "name", AUTHOR)
+    _el(root, "link", rel="self", href=url, type=MEDIA_TYPE)
+    _el(root, "link", rel="alternate", href=page or feed.about or base, type="text/html")
+    _el(root, "generator", "tripskg", uri="https://w3id.org/tripskg/")
+    _el(root, "rights", "CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)")
+    _el(root, "subtitle", f"Version {release.version}, issued {release.issued}.")
+    for e in feed.entries:
+        entry = _el(root, "entry")
+        _el(entry, "id", e.id)
+        _el(entry, "title", e.title)
+        _el(entry, "updated", e.updated)
+        _el(entry, "link", rel="alternate", href=e.activity)
+        _el(entry, "category", term=e.status, scheme=base + "feeds/status")
+        _el(entry, "summary", e.summary)
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def read_feed(path: Path) -> list[Entry] | None:
+    """The entries of a feed written by :func:`feed_xml` (None: no such feed)."""
+    try:
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError):
+        return None
+    ns = {"a": ATOM}
+    out = []
+    for e in root.findall("a:entry", ns):
+        link = e.find("a:link[@rel='alternate']", ns)
+        category = e.find("a:category", ns)
+        out.append(Entry(e.findtext("a:id", "", ns), link.get("href", "") if link is not None
+                         else "", e.findtext("a:title", "", ns),
+                         e.findtext("a:updated", "", ns), e.findtext("a:summary", "", ns),
+                         category.get("term", "listed") if category is not None else "listed"))
+    return out
+
+
+def write_feeds(folder: Path, feeds: list[Feed], release: Release, base: str) -> list[str]:
+    """Write every feed under ``folder/feeds/``; returns their relative paths."""
+    written = []
+    for feed in feeds:
+        target = folder / feed.file
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(feed_xml(feed, release, base))
+        written.append(feed.file)
+    return written
+
