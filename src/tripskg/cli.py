@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 import click
 from rich.markup import escape
 
-from .cli_releases import check, diff, print_version, release_options, release_settings
+from .cli_releases import (
+    check,
+    check_options,
+    diff,
+    print_version,
+    release_options,
+    release_settings,
+)
 from .errors import ErrorGroup, TripsKGError
 from .terminal import EXIT_DATA, EXIT_USAGE, State, err, out
 from .terminal import fail as _fail
@@ -457,9 +464,11 @@ def push(state: State, endpoint: str | None, graph: str | None, user: str | None
 @click.option("--write-token", envvar="TRIPSKG_WRITE_TOKEN", default=None,
               help="Allow SPARQL Update for requests with 'Authorization: Bearer TOKEN' "
                    "(read-only without it). [env: TRIPSKG_WRITE_TOKEN]")
+@check_options
 @click.pass_obj
 def serve(state: State, dist_dir: Path, host: str, port: int, base: str | None, timeout: float,
-          limit: int, workers: int, write_token: str | None) -> None:
+          limit: int, workers: int, write_token: str | None, allow_check: bool,
+          check_max_bytes: int) -> None:
     """Serve dist/: SPARQL endpoint, linked-data pages, saved-query API."""
     from .serve import Config
     from .serve import serve as run_server
@@ -467,7 +476,8 @@ def serve(state: State, dist_dir: Path, host: str, port: int, base: str | None, 
 
     if timeout <= 0 or limit <= 0 or workers <= 0:
         _fail([TripsKGError("--timeout, --limit and --workers must be positive")], EXIT_USAGE)
-    config = Config(dist_dir, base, timeout, limit, write_token, workers)
+    config = Config(dist_dir, base, timeout, limit, write_token, workers, allow_check,
+                    check_max_bytes)
     try:
         Backend.check_dist(dist_dir)
     except TripsKGError as e:

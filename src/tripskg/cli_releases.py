@@ -37,6 +37,16 @@ def release_options(f):  # type: ignore[no-untyped-def,unused-ignore]
     return f
 
 
+def check_options(f):  # type: ignore[no-untyped-def,unused-ignore]
+    """The options of ``tripskg serve`` for ``POST /check``."""
+    f = click.option("--check-max-bytes", type=click.IntRange(min=1), default=2_000_000,
+                     show_default=True, metavar="N",
+                     help="Largest file POST /check accepts (413 above).")(f)
+    return click.option("--allow-check", is_flag=True,
+                        help="Answer POST /check?file=NAME (a cover note or annex as the "
+                             "body) with the build's messages. Off by default.")(f)
+
+
 def release_settings(out_dir: Path, data_version: str | None, issued: str | None,
                      previous_dir: Path | None, keep_versions: int) -> dict[str, Any]:
     """The release fields of the build settings (the earlier build resolved); exits with

@@ -33,6 +33,7 @@ from ..releases.step import ReleaseOptions, release_step
 from ..settings import BuildSettings
 from ..validate import Result, Validation, validate_graph
 from ..vocab import STANDARD_PREFIXES
+from ..web.release import release_view
 from ..workers import Helper
 from .atomic import BUILDS_SUFFIX, PAUSE_ENV, PAUSE_STEPS, atomic_output, pause_point
 from .dumps import DUMPS, MEDIA_TYPES, write_dump
@@ -265,7 +266,8 @@ def _publish(result: BuildResult, folder: Path, step: Callable[[str], None], hel
             raise RuntimeError("the static site needs every report in the store "
                                "(build_graph(full_store=True))")
         step("writing the static linked-data site (site/)")
-        write_site(result, folder / "site", record, site_downloads(folder, digests))
+        write_site(result, folder / "site", record, site_downloads(folder, digests),
+                   release_view(folder, iris.base))
     pause_point("checksums")
     step("writing SHA256SUMS")
     # SHA256SUMS must stay the last step

@@ -7,6 +7,7 @@ files next to the site (nothing is hashed or read back here).
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -14,9 +15,11 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..build import BuildResult
+from ..releases.feeds import FEEDS
 from ..web.describe import describe, description_triples, serialize_triples
 from ..web.formats import JSON
 from ..web.home import PAGE_SIZE, Download, class_counts, home_data, list_members, members_csv
+from ..web.release import ReleaseView
 from ..web.render import STATIC, TEMPLATES, SiteLinks, local_path, render
 from ..web.views import IndexView, Namer
 from .dumps import MEDIA_TYPES
@@ -35,17 +38,20 @@ def site_downloads(folder: Path, digests: Mapping[str, str]) -> list[Download]:
 
 
 def write_site(result: BuildResult, folder: Path, build: Mapping[str, object] | None = None,
-               downloads: list[Download] | None = None) -> int:
+               downloads: list[Download] | None = None, release: ReleaseView | None = None
+               ) -> int:
     """Write the static linked-data site into ``folder``; returns the number of resources.
 
-    ``build``: the build record (build.json); ``downloads``: the files the home page lists."""
+    ``build``: the build record (build.json); ``downloads``: the files the home page lists;
+    ``release``: the version, feeds and quality report (``feeds/`` next to ``folder`` is
+    linked into it, and ``quality.html`` written)."""
     base = result.iris.base
     view = IndexView(result.store, base)
     folder.mkdir(parents=True, exist_ok=True)
     subjects = [s for s in view.subjects() if local_path(s, base) is not None]
     hosted = {local_path(s, base) for s in subjects}
     hosted.discard(None)
-    root = SiteLinks(base, hosted)  # type: ignore[arg-type]
+    root = SiteLinks(base, hosted, feeds=release.feeds if release else frozenset())  # type: ignore[arg-type]
     classes = class_counts(result.store, view)
     instance_counts = {c.iri: c for c in classes}
     namer = Namer(view)
@@ -66,7 +72,10 @@ def write_site(result: BuildResult, folder: Path, build: Mapping[str, object] | 
         target.with_name(target.name + ".jsonld").write_bytes(
             serialize_triples(triples, ox.RdfFormat.JSON_LD, base))
     home = home_data(result.store, view, build or {}, downloads or [], classes)
-    (folder / "index.html").write_text(render("home.html", root, h=home), encoding="utf-8")
+    (folder / "index.html").write_text(render("home.html", root, h=home, release=release),
+                                       encoding="utf-8")
+    if release is not None:
+        write_release_pages(folder, root, release)
     (folder / "classes.html").write_text(render("classes.html", root, classes=classes),
                                          encoding="utf-8")
     (folder / "list").mkdir(exist_ok=True)
@@ -88,3 +97,19 @@ def write_site(result: BuildResult, folder: Path, build: Mapping[str, object] | 
         (folder / (".htaccess" if name == "htaccess.example" else "nginx.conf.example")
          ).write_text(text, encoding="utf-8")
     return len(subjects)
+
+
+def write_release_pages(folder: Path, links: SiteLinks, release: ReleaseView) -> None:
+    """``quality.html`` and ``feeds/`` (hard links to the build's ``feeds/``)."""
+    (folder / "quality.html").write_text(render("quality.html", links, rv=release),
+                                         encoding="utf-8")
+    feeds = folder.parent / FEEDS
+    if feeds.is_dir():
+        shutil.copytree(feeds, folder / FEEDS, copy_function=_link_or_copy)
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:  # another file system
+        shutil.copyfile(src, dst)

@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from ..web.render import STATIC, ServerLinks
-from . import api, pages, protocol
+from . import api, pages, protocol, releases
 from .api import concepts
 from .backend import Backend, Config
 from .responses import not_found, server_error
@@ -41,7 +41,7 @@ async def reload(app: Starlette, grace: float | None = None) -> bool:
             print(f"tripskg serve: reload failed, still serving {old.dist}: {e}", flush=True)
             return False
         app.state.backend = new
-        app.state.links = ServerLinks(new.base)
+        app.state.links = ServerLinks(new.base, releases.view_of(new).feeds)
         app.state.concepts = concepts(new)
         print(f"tripskg serve: reloaded {new.dist}", flush=True)
     try:
@@ -58,7 +58,7 @@ def create_app(config: Config) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await backend.start()
-        app.state.links = ServerLinks(backend.base)
+        app.state.links = ServerLinks(backend.base, releases.view_of(backend).feeds)
         app.state.concepts = concepts(backend)
         loop = asyncio.get_running_loop()
         # SIGHUP reloads dist/: POSIX only, and only where the server owns the main thread
@@ -71,7 +71,7 @@ def create_app(config: Config) -> Starlette:
             app.state.backend.close()
 
     routes: list[BaseRoute] = [
-        *pages.ROUTES, *protocol.ROUTES, *api.ROUTES,
+        *releases.ROUTES, *pages.ROUTES, *protocol.ROUTES, *api.ROUTES,
         Mount("/static", app=PrecompressedStaticFiles(directory=str(STATIC)), name="static"),
     ]
     ontology_docs = config.dist / "ontology"

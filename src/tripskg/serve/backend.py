@@ -37,6 +37,8 @@ class Config:
     limit: int = 10_000
     write_token: str | None = None
     workers: int = 2
+    check: bool = False  # POST /check (docs/releases.md)
+    check_max_bytes: int = 2_000_000
 
 
 @dataclass

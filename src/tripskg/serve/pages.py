@@ -39,6 +39,7 @@ from ..web.render import local_path
 from ..web.views import Namer
 from .api import ApiError, run_saved
 from .backend import Backend
+from .releases import view_of
 from .responses import (
     backend_of,
     error_page,
@@ -55,7 +56,7 @@ EXAMPLE_VALUES = {"country": "KEN", "organization": "wipo", "from": "2024-01-01"
 
 async def home(request: Request) -> Response:
     backend = backend_of(request)
-    return html(request, "home.html", h=backend.home)
+    return html(request, "home.html", h=backend.home, release=view_of(backend))
 
 
 async def classes(request: Request) -> Response:

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 import jinja2
 
 from .home import bar_chart, column_chart
+from .release import feed_candidates
 
 PKG = Path(__file__).resolve().parent.parent
 TEMPLATES = PKG / "templates"
@@ -36,6 +37,10 @@ class Links(Protocol):
     def listing(self, slug: str, page: int = 1, suffix: str = "html") -> str: ...
 
     def download(self, name: str) -> str: ...
+
+    def feed(self, path: str) -> str | None: ...
+
+    def feeds_of(self, iri: str) -> list[str]: ...
 
 
 @cache
@@ -85,13 +90,22 @@ class SiteLinks:
 
     static_site = True
 
-    def __init__(self, base: str, hosted: set[str], depth: int = 0) -> None:
+    def __init__(self, base: str, hosted: set[str], depth: int = 0,
+                 feeds: frozenset[str] = frozenset()) -> None:
         self.base = base
         self.hosted = hosted
         self.up = "../" * depth
+        self.feeds = feeds
 
     def at(self, rel: str) -> SiteLinks:
-        return SiteLinks(self.base, self.hosted, rel.count("/"))
+        return SiteLinks(self.base, self.hosted, rel.count("/"), self.feeds)
+
+    def feed(self, path: str) -> str | None:
+        """The Atom feed ``path`` ('all', 'country/KHM', …) if the build has it."""
+        return f"{self.up}feeds/{path}.atom" if path in self.feeds else None
+
+    def feeds_of(self, iri: str) -> list[str]:
+        return _feeds_of(self, iri)
 
     def res(self, iri: str) -> str:
         path = local_path(iri, self.base)
@@ -125,8 +139,16 @@ class ServerLinks:
 
     static_site = False
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, feeds: frozenset[str] = frozenset()) -> None:
         self.base = base
+        self.feeds = feeds
+
+    def feed(self, path: str) -> str | None:
+        """The Atom feed ``path`` ('all', 'country/KHM', …) if the build has it."""
+        return f"/feeds/{path}.atom" if path in self.feeds else None
+
+    def feeds_of(self, iri: str) -> list[str]:
+        return _feeds_of(self, iri)
 
     def res(self, iri: str) -> str:
         if local_path(iri, self.base) is not None:
@@ -152,3 +174,9 @@ class ServerLinks:
 
     def download(self, name: str) -> str:
         return "/downloads/" + name
+
+
+def _feeds_of(links: SiteLinks | ServerLinks, iri: str) -> list[str]:
+    """The URLs of the Atom feeds about ``iri`` (a country, reporter or policy area)."""
+    urls = (links.feed(p) for p in feed_candidates(iri, links.base))
+    return [u for u in urls if u]
