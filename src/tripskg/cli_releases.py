@@ -67,6 +67,8 @@ def print_version(state: State, out_dir: Path) -> None:
     from .releases.version import Release
 
     if (done := Release.read(out_dir)) is not None:
+        for w in done.warnings:
+            err.print(f"[yellow]warning[/yellow]: {escape(w)}")
         state.info(f"version {done.version}, issued {done.issued}"
                    + (f", after {done.previous}" if done.previous else "") + f": {done.notes}")
 

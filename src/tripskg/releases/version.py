@@ -91,6 +91,7 @@ class Release:
     digest: str  # SHA-256 of tripskg.nq.gz
     previous: str | None  # the previous version
     notes: str  # adms:versionNotes: what changed since the previous version
+    warnings: tuple[str, ...] = ()  # reporters that lost many activities (tripskg diff's)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
@@ -100,7 +101,7 @@ class Release:
         try:
             data = json.loads((folder / RECORD).read_text(encoding="utf-8"))
             return cls(data["version"], data["issued"], data["digest"], data.get("previous"),
-                       data.get("notes", ""))
+                       data.get("notes", ""), tuple(data.get("warnings", ())))
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -130,13 +131,14 @@ def make_release(folder: Path, digest: str, timestamp: int, options: ReleaseOpti
                            hint="give this build another --data-version")
     if previous is None:
         return Release(version, issued, digest, None, first_notes), None
-    from .diffout import summary_line
+    from .diffout import loss_warnings, summary_line
 
     diff = diff_dists(previous, folder, base=base)
     since = f"version {before.version}" if before else "the previous build"
     notes = (f"Same triples as {since}." if diff.equal
              else f"Changes since {since}: {summary_line(diff)}.")
-    return Release(version, issued, digest, before.version if before else None, notes), diff
+    return Release(version, issued, digest, before.version if before else None, notes,
+                   tuple(loss_warnings(diff))), diff
 
 
 # --------------------------------------------------------------------------- dist/versions
