@@ -293,3 +293,11 @@ def test_void_shapes_check_the_version(root: Path) -> None:
     assert any(p.endswith("One dct:issued, an xsd:date.") for p in validate_void(no_date))
     no_version = [t for t in triples if t.predicate.value != DCAT + "version"]
     assert any("The dataset has a version" in p for p in validate_void(no_version))
+
+
+def test_a_build_for_another_base_starts_a_new_version_line(root: Path) -> None:
+    build(root)
+    build(root, "--base", "https://example.org/kg/")
+    r = release(root / "dist")
+    assert r["previous"] is None and r["notes"].startswith("First version")
+    assert [p.name for p in (root / "dist" / "versions").iterdir()] == [r["version"]]

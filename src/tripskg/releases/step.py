@@ -10,7 +10,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..iris import IRIs
-from .diff import Diff, Side, scan
+from .diff import Diff, Side, dist_base, scan
 from .feeds import build_feeds, write_feeds
 from .version import (
     RECORD,
@@ -60,6 +60,8 @@ def release_step(folder: Path, digest: str, timestamp: int, options: ReleaseOpti
     opts = options or ReleaseOptions()
     opts.check()
     previous = opts.previous
+    if previous is not None and dist_base(previous) not in (None, iris.base):
+        previous = None  # built for another base IRI: not an earlier version of this dataset
     first = f"First version: {plural(reports, 'report')}, {plural(activities, 'activity')}."
     release, diff = make_release(folder, digest, timestamp, opts, previous, first, iris.base)
     return ReleaseStep(release, diff, previous, opts)
