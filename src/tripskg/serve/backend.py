@@ -37,6 +37,7 @@ class Config:
     limit: int = 10_000
     write_token: str | None = None
     workers: int = 2
+    allow_service: tuple[str, ...] = ()  # SERVICE endpoints a query may call (none by default)
 
 
 @dataclass
@@ -242,8 +243,9 @@ class Backend:
             return [SearchHit(*row) for row in cur.fetchall()]
 
     # ------------------------------------------------------------------ updates
-    async def update(self, text: str) -> None:
-        """Run a SPARQL update (only with a write token): stop the readers, write, restart."""
+    async def update(self, text: str, base_iri: str | None = None) -> None:
+        """Run a SPARQL update (only with a write token): stop the readers, write, restart.
+        Relative IRIs resolve against ``base_iri``."""
         assert self.pool is not None
         taken = await self.pool.drain()
         for w in taken:
@@ -257,7 +259,7 @@ class Backend:
             self.view = None
             writer = ox.Store(self.store_path)
             try:
-                writer.update(text)
+                writer.update(text, base_iri=base_iri)
                 writer.flush()
             except (SyntaxError, ValueError, OSError) as e:
                 error = e
