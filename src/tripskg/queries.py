@@ -351,11 +351,14 @@ def run_remote(endpoint: str, text: str, limit: int | None = None, timeout: floa
     """
     import urllib.error
 
-    from SPARQLWrapper import JSON, POST, SPARQLWrapper
+    from SPARQLWrapper import JSON, POST, SELECT, SPARQLWrapper
     from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
     client = SPARQLWrapper(endpoint)
     client.setQuery(text)
+    # SPARQLWrapper guesses the form from the text and can be wrong (the comments of
+    # needs-coverage make it 'ADD', sent as an update): this is always a query
+    client.queryType = SELECT
     client.setMethod(POST)
     client.setReturnFormat(JSON)
     client.setTimeout(int(timeout))
