@@ -3,6 +3,7 @@ write token) and the service description (built once per build and endpoint URL)
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 from urllib.parse import parse_qsl
 
@@ -149,7 +150,10 @@ async def sparql(request: Request) -> Response:
                                     f"at most {MAX_NESTING})")
     endpoint = str(request.base_url) + "sparql"
     for text in queries + updates:
-        if (refused := _refused_service(text, endpoint, backend.config.allow_service)):
+        # tokenizing a megabyte takes a while: off the event loop
+        refused = await asyncio.to_thread(_refused_service, text, endpoint,
+                                          backend.config.allow_service)
+        if refused:
             return _text_error(400, refused)
     if updates:
         return await _update(request, backend, queries, updates, using, using_named)
