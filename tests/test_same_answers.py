@@ -33,7 +33,7 @@ ID = "https://w3id.org/tripskg/id/"
 GIVEN: dict[str, str] = {
     "country": "KHM", "area": "health", "treaty": ID + "treaty/pct", "from": "2010-01-01",
     "to": "2015-12-31", "by": "Japan", "since": "2010-01-01", "kind": "all",
-    "report": ID + "report/japan-2012",
+    "report": ID + "report/japan-2012", "attribution": "listed", "report_kind": "document",
 }
 REQUIRED_DEFAULTS = {"from": "2000-01-01", "to": "2026-12-31", "country": "KHM",
                      "area": "health", "report": ID + "report/japan-2012"}
