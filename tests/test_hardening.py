@@ -456,7 +456,7 @@ ALL_TYPES = [t for t in PARAM_TYPES if t != "concept"] + ["concept:policy-area",
 @given(st.sampled_from(ALL_TYPES), HOSTILE_VALUES)
 def test_fuzz_parameter_binding_every_type(ptype: str, value: str) -> None:
     """Any value of any parameter type binds to exactly one RDF term (the query keeps its
-    structure: one VALUES row, one solution) or is refused with a message naming it."""
+    structure: one VALUES block, one solution) or is refused with a message naming it."""
     q = SavedQuery("t", "t", "t", [Param("p", ptype)], ["x"],
                    f"SELECT ?x WHERE {{\n  {MARKER}\n  BIND(?p AS ?x)\n}}")
     try:
@@ -465,7 +465,7 @@ def test_fuzz_parameter_binding_every_type(ptype: str, value: str) -> None:
         assert e.message.startswith(("parameter 'p'", "query 't' needs parameter 'p'")), e
         return
     assert list(bound) == ["p"]
-    assert text == q.text.replace(MARKER, f"VALUES (?p) {{ ({bound['p']}) }}")
+    assert text == q.text.replace(MARKER, f"VALUES ?p {{ {bound['p']} }}")
     rows = list(ox.Store().query(text))
     assert len(rows) == 1 and rows[0]["x"] == bound["p"]
 

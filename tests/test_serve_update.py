@@ -58,3 +58,44 @@ def test_update_needs_the_token(client: httpx.Client) -> None:
     assert page.status_code == 200 and "Inserted by a test" in page.text
     sd = client.get("/sparql", headers={"Accept": "text/turtle"}).text
     assert "SPARQL11Update" in sd
+
+
+def _update(client: httpx.Client, text: str, **params: str | list[str]) -> httpx.Response:
+    return client.post("/sparql", params=params, content=text,
+                       headers={"Content-Type": "application/sparql-update",
+                                "Authorization": f"Bearer {TOKEN}"})
+
+
+def _ask(client: httpx.Client, query: str) -> bool:
+    r = client.get("/sparql", params={"query": query},
+                   headers={"Accept": "application/sparql-results+json"})
+    assert r.status_code == 200, r.text
+    return bool(r.json()["boolean"])
+
+
+def test_update_where_sees_the_store_default_graph_not_the_union(client: httpx.Client) -> None:
+    """The documented difference (docs/interop.md): queries see the union of all graphs, an
+    update's WHERE without a dataset sees the store's own default graph (what updates wrote
+    without GRAPH); ``using-graph-uri`` gives it the graphs to read."""
+    src, out = "urn:test:where-src", "urn:test:where-out"
+    assert _update(client, f"INSERT DATA {{ GRAPH <{src}> {{ <urn:test:a> a <urn:test:C> }} }}"
+                   ).status_code == 204
+    assert _ask(client, "ASK { <urn:test:a> a <urn:test:C> }")  # the union has it
+    copy = f"INSERT {{ GRAPH <{out}> {{ ?s a <urn:test:D> }} }} WHERE {{ ?s a <urn:test:C> }}"
+    assert _update(client, copy).status_code == 204
+    assert not _ask(client, "ASK { <urn:test:a> a <urn:test:D> }")  # WHERE: store default graph
+    assert _update(client, copy, **{"using-graph-uri": src}).status_code == 204
+    assert _ask(client, "ASK { <urn:test:a> a <urn:test:D> }")
+    clash = _update(client, f"WITH <{src}> DELETE {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o }}",
+                    **{"using-graph-uri": src})
+    assert clash.status_code == 400 and "using-graph-uri" in clash.text
+
+
+def test_relative_iris_resolve_against_the_endpoint(client: httpx.Client,
+                                                    small_limit_server: str) -> None:
+    r = client.get("/sparql", params={"query": "SELECT (STR(<x>) AS ?b) {}"},
+                   headers={"Accept": "application/sparql-results+json"})
+    assert r.json()["results"]["bindings"][0]["b"]["value"] == small_limit_server + "/x"
+    assert _update(client, "INSERT DATA { GRAPH <g> { <s> <p> <o> } }").status_code == 204
+    assert _ask(client, f"ASK {{ GRAPH <{small_limit_server}/g> "
+                        f"{{ <{small_limit_server}/s> ?p ?o }} }}")

@@ -464,11 +464,14 @@ def push(state: State, endpoint: str | None, graph: str | None, user: str | None
 @click.option("--write-token", envvar="TRIPSKG_WRITE_TOKEN", default=None,
               help="Allow SPARQL Update for requests with 'Authorization: Bearer TOKEN' "
                    "(read-only without it). [env: TRIPSKG_WRITE_TOKEN]")
+@click.option("--allow-service", "allow_service", multiple=True, metavar="URL",
+              help="Allow SPARQL SERVICE calls to this endpoint URL (repeatable); every other "
+                   "SERVICE is refused with 400.")
 @check_options
 @click.pass_obj
 def serve(state: State, dist_dir: Path, host: str, port: int, base: str | None, timeout: float,
-          limit: int, workers: int, write_token: str | None, allow_check: bool,
-          check_max_bytes: int) -> None:
+          limit: int, workers: int, write_token: str | None, allow_service: tuple[str, ...],
+          allow_check: bool, check_max_bytes: int) -> None:
     """Serve dist/: SPARQL endpoint, linked-data pages, saved-query API."""
     from .serve import Config
     from .serve import serve as run_server
@@ -477,7 +480,7 @@ def serve(state: State, dist_dir: Path, host: str, port: int, base: str | None, 
     if timeout <= 0 or limit <= 0 or workers <= 0:
         _fail([TripsKGError("--timeout, --limit and --workers must be positive")], EXIT_USAGE)
     config = Config(dist_dir, base, timeout, limit, write_token, workers, allow_check,
-                    check_max_bytes)
+                    check_max_bytes, allow_service)
     try:
         Backend.check_dist(dist_dir)
     except TripsKGError as e:

@@ -73,10 +73,10 @@ def queries_markdown(queries: Mapping[str, SavedQuery]) -> str:
            "`# param: <name> <type> [default|optional] — <help>`, `# columns:`, `# index:`) is",
            "the source of this page. Run one with `tripskg query NAME --param k=v`, over HTTP at",
            "`/api/queries/NAME?k=v` or as a form at `/queries/NAME` ([guide](guide.md#saved-queries)).",
-           "Parameters are converted to typed RDF terms and bound with a `VALUES` block, never",
-           "spliced into the query text; a value that is not a valid term of its type is refused",
-           "with a message naming the parameter. The queries return real data only unless",
-           "`kind` says otherwise.", "",
+           "Parameters are converted to typed RDF terms and bound with `VALUES` (one block per",
+           "parameter, at the query's `#@params` marker), never spliced into the query text; a",
+           "value that is not a valid term of its type is refused with a message naming the",
+           "parameter. The queries return real data only unless `kind` says otherwise.", "",
            "| query | title | parameters |", "|---|---|---|"]
     for q in queries.values():
         params = ", ".join(f"`{p.name}`" for p in q.params) or "—"

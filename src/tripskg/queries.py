@@ -223,9 +223,11 @@ def bind(query: SavedQuery, raw: Mapping[str, str], ref: Reference, iris: IRIs |
     if iris.base != DEFAULT_BASE:
         text = text.replace(DEFAULT_BASE, iris.base)
     if bound:
-        names = " ".join(f"?{n}" for n in bound)
-        values = " ".join(str(t) for t in bound.values())  # N-Triples syntax of each term
-        text = text.replace(MARKER, f"VALUES ({names}) {{ ({values}) }}")  # every marker
+        # one single-variable VALUES block per parameter (the same solutions as one row of
+        # all of them): Virtuoso 7.2 fails on a multi-variable VALUES row joined with the
+        # rest ("SP031 Internal error: ssg_print_rvr_fixed_val()"); docs/interop.md
+        values = " ".join(f"VALUES ?{n} {{ {t} }}" for n, t in bound.items())  # N-Triples terms
+        text = text.replace(MARKER, values)  # every marker
     return text, bound
 
 
@@ -351,11 +353,14 @@ def run_remote(endpoint: str, text: str, limit: int | None = None, timeout: floa
     """
     import urllib.error
 
-    from SPARQLWrapper import JSON, POST, SPARQLWrapper
+    from SPARQLWrapper import JSON, POST, SELECT, SPARQLWrapper
     from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
     client = SPARQLWrapper(endpoint)
     client.setQuery(text)
+    # SPARQLWrapper guesses the form from the text and can be wrong (the comments of
+    # needs-coverage make it 'ADD', sent as an update): this is always a query
+    client.queryType = SELECT
     client.setMethod(POST)
     client.setReturnFormat(JSON)
     client.setTimeout(int(timeout))

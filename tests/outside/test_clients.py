@@ -3,8 +3,8 @@ and POST, with and without ``setOnlyConneg``), rdflib's SPARQLStore, ``rdflib.Gr
 on dereferenced IRIs and pyld on the JSON-LD. Answers are compared with the same query run by
 Oxigraph on the dumps the server serves (union default graph).
 
-Combinations that fail because of a known server bug are ``xfail(strict=True)`` with the
-cause, so that each fix shows up as an XPASS to remove.
+Every combination passes (the server bugs found by this matrix are fixed: see
+docs/interop.md).
 """
 
 from __future__ import annotations
@@ -52,29 +52,6 @@ QUERIES = {
 }
 RESULT_FORMATS = (JSON, XML, CSV, TSV)
 GRAPH_FORMATS = (TURTLE, N3, JSONLD, RDFXML, XML, RDF)
-
-# server bugs of issue 15 (the cause, as diagnosed; see docs/interop.md)
-JSONLD_GET = (
-    "SPARQLWrapper sends ?format=json-ld&format=application/ld+json,application/x-json+ld; "
-    "serve/app.py sparql reads qp.get('format'), the LAST value, a comma list that "
-    "serve/conneg.py results_media_type does not split (400 'unknown format'). Fix: read "
-    "every format value (query string and form), split comma lists, take the first known")
-N3_NAME = (
-    "SPARQLWrapper sends format=n3 (Accept text/turtle,...,text/n3); serve/conneg.py "
-    "FORMAT_NAMES has no 'n3' and GRAPH_ALIASES no text/n3, text/rdf+n3, application/n3, "
-    "application/rdf+n3 (400 'unknown format'). Fix: answer them with Turtle")
-RDFXML_POST = (
-    "SPARQLWrapper POSTs format=rdf+xml&format=application/rdf+xml in the form; serve/app.py "
-    "sparql takes the FIRST form value 'rdf+xml', which serve/conneg.py FORMAT_NAMES lacks "
-    "(400 'unknown format'; GET passes only because the last value is taken there). Fix: add "
-    "'rdf+xml' and read every format value as alternatives")
-KNOWN_FAILURES: dict[tuple[str, str, str, bool], str] = {
-    **{(form, JSONLD, "GET", False): JSONLD_GET for form in ("CONSTRUCT", "DESCRIBE")},
-    **{(form, N3, method, False): N3_NAME for form in ("CONSTRUCT", "DESCRIBE")
-       for method in ("GET", "POST")},
-    **{(form, RDFXML, "POST", False): RDFXML_POST for form in ("CONSTRUCT", "DESCRIBE")},
-}
-
 
 @pytest.fixture(scope="module")
 def local(small_dist: Path) -> ox.Store:
@@ -166,11 +143,8 @@ def _cases() -> list[Any]:
         for fmt in formats:
             for method in (HTTP_GET, POST):
                 for conneg in (False, True):
-                    key = (form, fmt, method, conneg)
-                    reason = KNOWN_FAILURES.get(key)
-                    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
                     cases.append(pytest.param(
-                        *key, marks=marks,
+                        form, fmt, method, conneg,
                         id=f"{form}-{fmt}-{method}-{'conneg' if conneg else 'default'}"))
     return cases
 

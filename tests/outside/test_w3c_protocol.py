@@ -5,8 +5,7 @@ headers, body) and what each response must be (status class, result format, bool
 runner loads the test's ``ut:graphData`` into a server started with ``--write-token`` (``CLEAR
 ALL`` then ``INSERT DATA`` per graph), sends the requests in order to ``/sparql`` (the
 manifest's ``/sparql/`` prefix is the endpoint's path, as its comment says) with the write
-token, and checks every response. Tests that fail because of a known server bug are marked
-``xfail(strict=True)`` with the cause, so that each fix shows up as an XPASS to remove.
+token, and checks every response. All 34 pass (docs/interop.md: base IRI, update dataset).
 """
 
 from __future__ import annotations
@@ -41,30 +40,6 @@ FORMATS = {
 }
 RDF_PARSERS = {"application/rdf+xml": "xml", "text/turtle": "turtle",
                "application/n-triples": "nt", "text/plain": "nt"}
-
-# server bugs of issue 15 (the cause, as diagnosed; see docs/interop.md)
-KNOWN_FAILURES = {
-    "query_content_type_construct": (
-        "no base IRI for queries: serve/worker.py run_sparql passes no base_iri to "
-        "Store.query, so the relative IRIs of 'CONSTRUCT { <s> <p> 1 }' fail to parse (400)"),
-    "update_base_uri": (
-        "no base IRI for updates: serve/backend.py Backend.update calls Store.update without "
-        "base_iri, so 'INSERT DATA { <s> ... }' with relative IRIs fails (400)"),
-    "update_dataset_default_graph": (
-        "serve/app.py sparql/_update ignore 'using-graph-uri': the update's WHERE runs on "
-        "the store's (empty) default graph, so nothing is inserted and the ASK is false"),
-    "update_dataset_default_graphs": (
-        "serve/app.py sparql/_update ignore 'using-graph-uri' (see update_dataset_default_graph)"),
-    "update_dataset_named_graphs": (
-        "serve/app.py sparql/_update ignore 'using-named-graph-uri': GRAPH ?g in the update's "
-        "WHERE sees every named graph"),
-    "update_dataset_full": (
-        "serve/app.py sparql/_update ignore 'using-graph-uri' and 'using-named-graph-uri'"),
-    "bad_update_dataset_conflict": (
-        "serve/app.py _update accepts 'using-graph-uri' together with USING in the update "
-        "(204); SPARQL 1.1 Protocol §2.2.3 says 4xx"),
-}
-
 
 @dataclass
 class Request:
@@ -124,7 +99,6 @@ def test_the_manifest_is_read_whole() -> None:
     """All 34 tests of the manifest, each with at least one request and an expected status."""
     assert len(TESTS) == 34
     assert all(t.requests and all(r.statuses for r in t.requests) for t in TESTS)
-    assert set(KNOWN_FAILURES) <= {t.name for t in TESTS}
 
 
 @pytest.fixture(scope="module")
@@ -166,10 +140,7 @@ def check_response(r: httpx.Response, req: Request) -> None:
             assert value is req.boolean
 
 
-@pytest.mark.parametrize("test", [
-    pytest.param(t, id=t.name, marks=[pytest.mark.xfail(strict=True, reason=KNOWN_FAILURES[t.name])]
-                 if t.name in KNOWN_FAILURES else [])
-    for t in TESTS])
+@pytest.mark.parametrize("test", [pytest.param(t, id=t.name) for t in TESTS])
 def test_w3c_protocol(endpoint: str, test: ProtocolTest) -> None:
     with httpx.Client(base_url=endpoint, timeout=60, follow_redirects=False) as client:
         load_graph_data(client, test)
@@ -212,11 +183,7 @@ def read_only_endpoint(server_factory, small_dist: Path, tmp_path_factory) -> st
     return server_factory("--workers", "1", dist=dist).url
 
 
-@pytest.mark.parametrize("test", [
-    pytest.param(t, id=t.name, marks=[pytest.mark.xfail(strict=True, reason=KNOWN_FAILURES[t.name])]
-                 if t.name in KNOWN_FAILURES and not any(is_update(r) for r in t.requests)
-                 else [])
-    for t in TESTS])
+@pytest.mark.parametrize("test", [pytest.param(t, id=t.name) for t in TESTS])
 def test_w3c_protocol_read_only(read_only_endpoint: str, test: ProtocolTest) -> None:
     """Without --write-token: every update is refused (403, saying why; the suite's bad
     updates get their 4xx), every query test passes as on the writable server."""

@@ -39,6 +39,7 @@ class Config:
     workers: int = 2
     check: bool = False  # POST /check (docs/releases.md)
     check_max_bytes: int = 2_000_000
+    allow_service: tuple[str, ...] = ()  # SERVICE endpoints a query may call (none by default)
 
 
 @dataclass
@@ -244,8 +245,9 @@ class Backend:
             return [SearchHit(*row) for row in cur.fetchall()]
 
     # ------------------------------------------------------------------ updates
-    async def update(self, text: str) -> None:
-        """Run a SPARQL update (only with a write token): stop the readers, write, restart."""
+    async def update(self, text: str, base_iri: str | None = None) -> None:
+        """Run a SPARQL update (only with a write token): stop the readers, write, restart.
+        Relative IRIs resolve against ``base_iri``."""
         assert self.pool is not None
         taken = await self.pool.drain()
         for w in taken:
@@ -259,7 +261,7 @@ class Backend:
             self.view = None
             writer = ox.Store(self.store_path)
             try:
-                writer.update(text)
+                writer.update(text, base_iri=base_iri)
                 writer.flush()
             except (SyntaxError, ValueError, OSError) as e:
                 error = e

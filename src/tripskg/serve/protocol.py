@@ -3,6 +3,7 @@ write token) and the service description (built once per build and endpoint URL)
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 from urllib.parse import parse_qsl
 
@@ -23,7 +24,7 @@ from ..web.formats import (
     parse_accept,
 )
 from .backend import Backend
-from .querytext import nesting_depth
+from .querytext import DatasetConflict, nesting_depth, service_calls, with_update_dataset
 from .responses import backend_of, page_response
 from .worker import Busy, SparqlJob, Timeout
 
@@ -115,7 +116,9 @@ async def sparql(request: Request) -> Response:
     updates = qp.getlist("update")
     default_graphs = qp.getlist("default-graph-uri")
     named_graphs = qp.getlist("named-graph-uri")
-    fmt = qp.get("format")
+    using = qp.getlist("using-graph-uri")
+    using_named = qp.getlist("using-named-graph-uri")
+    formats = qp.getlist("format")
     if request.method == "POST":
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
         body = await _read_body(request, MAX_QUERY_BYTES)
@@ -128,7 +131,9 @@ async def sparql(request: Request) -> Response:
             updates += [v for k, v in form if k == "update"]
             default_graphs += [v for k, v in form if k == "default-graph-uri"]
             named_graphs += [v for k, v in form if k == "named-graph-uri"]
-            fmt = fmt or next((v for k, v in form if k == "format"), None)
+            using += [v for k, v in form if k == "using-graph-uri"]
+            using_named += [v for k, v in form if k == "using-named-graph-uri"]
+            formats += [v for k, v in form if k == "format"]
         elif ctype == "application/sparql-query":
             queries.append(body.decode("utf-8", errors="replace"))
         elif ctype == "application/sparql-update":
@@ -143,21 +148,29 @@ async def sparql(request: Request) -> Response:
         if (depth := nesting_depth(text)) > MAX_NESTING:
             return _text_error(400, f"query nested too deeply ({depth:,} levels of brackets; "
                                     f"at most {MAX_NESTING})")
+    endpoint = str(request.base_url) + "sparql"
+    for text in queries + updates:
+        # tokenizing a megabyte takes a while: off the event loop
+        refused = await asyncio.to_thread(_refused_service, text, endpoint,
+                                          backend.config.allow_service)
+        if refused:
+            return _text_error(400, refused)
     if updates:
-        return await _update(request, backend, queries, updates)
+        return await _update(request, backend, queries, updates, using, using_named)
     if not queries:
         return _service_description(request)
     if len(queries) > 1:
         return _text_error(400, "give exactly one 'query' parameter")
-    for g in default_graphs + named_graphs:
-        try:
-            ox.NamedNode(g)
-        except ValueError:
-            return _text_error(400, f"'{g[:100]}' is not a valid graph IRI")
-    if fmt and fmt.strip().lower() not in FORMAT_NAMES and "/" not in fmt:
-        return _text_error(400, f"unknown format '{fmt[:40]}'")
-    job = SparqlJob(queries[0], request.headers.get("accept"), fmt, default_graphs,
-                    named_graphs, backend.config.limit)
+    if (bad := _bad_graph_iri(default_graphs + named_graphs)):
+        return bad
+    # every 'format' value, comma lists split (SPARQLWrapper sends
+    # format=json-ld&format=application/ld+json,application/x-json+ld): the first one that
+    # names a format for the query form wins (web.formats.results_media_type)
+    names = [f.strip() for v in formats for f in v.split(",") if f.strip()]
+    if names and not any(n.lower() in FORMAT_NAMES or "/" in n for n in names):
+        return _text_error(400, f"unknown format '{names[0][:40]}'")
+    job = SparqlJob(queries[0], request.headers.get("accept"), ",".join(names) or None,
+                    default_graphs, named_graphs, backend.config.limit, base_iri=endpoint)
     try:
         answer = await backend.pool.run(job, backend.config.timeout)
     except Timeout:
@@ -177,6 +190,32 @@ async def sparql(request: Request) -> Response:
     return Response(answer.body, media_type=answer.media_type, headers=headers)
 
 
+def _bad_graph_iri(graphs: list[str]) -> Response | None:
+    for g in graphs:
+        try:
+            ox.NamedNode(g)
+        except ValueError:
+            return _text_error(400, f"'{g[:100]}' is not a valid graph IRI")
+    return None
+
+
+def _refused_service(text: str, base: str, allowed: tuple[str, ...]) -> str | None:
+    """Why a query or update may not run because of its SERVICE calls (None: it may): the
+    server calls no other endpoint unless it is started with ``--allow-service URL``."""
+    for call in service_calls(text, base):
+        if call.iri is not None and call.iri in allowed:
+            continue
+        where = f"SERVICE {call.written[:100]}".rstrip()
+        if call.iri is None:
+            return (f"{where}: SERVICE needs a constant endpoint IRI that the server allows "
+                    "(start it with --allow-service URL)")
+        if not allowed:
+            return (f"{where}: this endpoint does not call other endpoints (SERVICE is refused; "
+                    "start the server with --allow-service URL to allow one)")
+        return (f"{where}: endpoint not allowed (allowed: {', '.join(allowed)})")
+    return None
+
+
 def _service_description(request: Request) -> Response:
     accept = request.headers.get("accept")
     media = negotiate(accept, DESCRIPTION_OFFERS, PAGE_ALIASES) or DESCRIPTION_OFFERS[0]
@@ -189,8 +228,8 @@ def _service_description(request: Request) -> Response:
     return page_response(request, body, media, vary="Accept")
 
 
-async def _update(request: Request, backend: Backend, queries: list[str], updates: list[str]
-                  ) -> Response:
+async def _update(request: Request, backend: Backend, queries: list[str], updates: list[str],
+                  using: list[str], using_named: list[str]) -> Response:
     token = backend.config.write_token
     if not token:
         return _text_error(403, "this endpoint is read-only: SPARQL Update is refused "
@@ -201,9 +240,15 @@ async def _update(request: Request, backend: Backend, queries: list[str], update
         return _text_error(403, "SPARQL Update needs 'Authorization: Bearer <write token>'")
     if queries or len(updates) != 1:
         return _text_error(400, "give exactly one 'update' parameter and no 'query'")
+    if (bad := _bad_graph_iri(using + using_named)):
+        return bad
+    try:
+        text = with_update_dataset(updates[0], using, using_named)
+    except DatasetConflict as e:
+        return _text_error(400, str(e))
     async with request.app.state.update_lock:
         try:
-            await backend.update(updates[0])
+            await backend.update(text, str(request.base_url) + "sparql")
         except SyntaxError as e:
             return _text_error(400, f"malformed update: {e}")
         except (ValueError, OSError) as e:

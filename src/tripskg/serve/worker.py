@@ -36,6 +36,7 @@ class SparqlJob:
     default_graphs: list[str] = field(default_factory=list)
     named_graphs: list[str] = field(default_factory=list)
     limit: int | None = None
+    base_iri: str | None = None  # relative IRIs of the query resolve against it
 
 
 @dataclass
@@ -65,7 +66,7 @@ def _tsv_term(t: object) -> str:
 
 
 def run_sparql(store: ox.Store, job: SparqlJob) -> Answer:
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any] = {"base_iri": job.base_iri}
     if job.default_graphs:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
     elif not has_dataset_clause(job.query):

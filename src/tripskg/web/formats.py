@@ -56,6 +56,11 @@ GRAPH_ALIASES = {
     JSON: _RDF.JSON_LD.media_type,
     "application/xml": _RDF.RDF_XML.media_type,
     "text/xml": _RDF.RDF_XML.media_type,
+    # N3 is a superset of Turtle: a client asking for N3 can read Turtle
+    "text/n3": _RDF.TURTLE.media_type,
+    "text/rdf+n3": _RDF.TURTLE.media_type,
+    "application/n3": _RDF.TURTLE.media_type,
+    "application/rdf+n3": _RDF.TURTLE.media_type,
 }
 PAGE_ALIASES = {**GRAPH_ALIASES, "application/xhtml+xml": HTML}
 # the protocol's ``format`` parameter: short name -> (SELECT/ASK type, CONSTRUCT/DESCRIBE type)
@@ -65,10 +70,11 @@ _JLD, _RDFXML = _RDF.JSON_LD.media_type, _RDF.RDF_XML.media_type
 FORMAT_NAMES: dict[str, tuple[str | None, str | None]] = {
     "json": (_J, _JLD), "xml": (_X, _RDFXML),
     "csv": (bare(_RESULTS.CSV.media_type), None), "tsv": (bare(_RESULTS.TSV.media_type), None),
-    "turtle": (None, _TTL), "ttl": (None, _TTL),
+    "turtle": (None, _TTL), "ttl": (None, _TTL), "n3": (None, _TTL),
     "ntriples": (None, _NT), "nt": (None, _NT), "n-triples": (None, _NT),
     "jsonld": (None, _JLD), "json-ld": (None, _JLD),
-    "rdfxml": (None, _RDFXML), "rdf-xml": (None, _RDFXML), "rdf": (None, _RDFXML),
+    "rdfxml": (None, _RDFXML), "rdf-xml": (None, _RDFXML), "rdf+xml": (None, _RDFXML),
+    "rdf": (None, _RDFXML),
 }
 
 # the saved-query API's results documents (``format`` parameter)
@@ -174,7 +180,16 @@ class FormatError(ValueError):
 
 
 def results_media_type(fmt: str | None, accept: str | None, graph: bool) -> str:
-    """Media type for a query result (graph=True for CONSTRUCT/DESCRIBE)."""
+    """Media type for a query result (graph=True for CONSTRUCT/DESCRIBE). ``fmt`` may be a
+    comma list: the first entry that names a format for the query form wins."""
+    if fmt and "," in fmt:
+        errors: list[FormatError] = []
+        for one in fmt.split(","):
+            try:
+                return results_media_type(one, accept, graph)
+            except FormatError as e:
+                errors.append(e)
+        raise errors[0]
     if fmt:
         key = fmt.strip().lower()
         if key in FORMAT_NAMES:
