@@ -1,0 +1,53 @@
+"""Pages that answer one question over the whole graph: the LDC needs against delivery
+(``/needs``, ``/needs/<code>``) and the reporters × years coverage matrix (``/coverage``)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from ..errors import QueryError
+from ..web.formats import accepted_languages
+from ..web.needs import LdcNeeds, ldc_needs
+from .responses import backend_of, error_page, html
+
+
+async def _needs(request: Request) -> list[LdcNeeds] | Response:
+    backend = backend_of(request)
+    assert backend.store is not None and backend.view is not None
+    assert backend.reference is not None
+    langs = accepted_languages(request.headers.get("accept-language"))
+    kind = request.query_params.get("kind", "all")
+    try:
+        return await asyncio.to_thread(ldc_needs, backend.store, backend.view,
+                                       backend.reference, kind, langs)
+    except QueryError as e:
+        return error_page(request, 400, "Bad request", e.message)
+
+
+async def needs_summary(request: Request) -> Response:
+    ldcs = await _needs(request)
+    if isinstance(ldcs, Response):
+        return ldcs
+    return html(request, "needs.html", ldcs=ldcs)
+
+
+async def needs_country(request: Request) -> Response:
+    ldcs = await _needs(request)
+    if isinstance(ldcs, Response):
+        return ldcs
+    code = request.path_params["code"]
+    ldc = next((x for x in ldcs if x.code.lower() == code.lower()), None)
+    if ldc is None:
+        return error_page(request, 404, "Not found",
+                          f"no LDC needs submission of '{code[:40]}' is in the graph")
+    return html(request, "needs_ldc.html", l=ldc)
+
+
+ROUTES: list[BaseRoute] = [
+    Route("/needs", needs_summary),
+    Route("/needs/{code}", needs_country),
+]
