@@ -10,6 +10,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ..errors import QueryError
+from ..model import DATA_KINDS
+from ..web.coverage import coverage_matrices
 from ..web.formats import accepted_languages
 from ..web.needs import LdcNeeds, ldc_needs
 from .responses import backend_of, error_page, html
@@ -47,7 +49,23 @@ async def needs_country(request: Request) -> Response:
     return html(request, "needs_ldc.html", l=ldc)
 
 
+async def coverage(request: Request) -> Response:
+    backend = backend_of(request)
+    assert backend.store is not None and backend.view is not None
+    assert backend.reference is not None
+    kind = request.query_params.get("kind", "all")
+    if kind != "all" and kind not in DATA_KINDS:
+        return error_page(request, 400, "Bad request", f"unknown data kind '{kind[:40]}' "
+                          f"(expected one of {', '.join(DATA_KINDS)} or all)")
+    langs = accepted_languages(request.headers.get("accept-language"))
+    matrices = await asyncio.to_thread(coverage_matrices, backend.store, backend.view,
+                                       backend.reference,
+                                       DATA_KINDS if kind == "all" else (kind,), langs)
+    return html(request, "coverage.html", matrices=matrices)
+
+
 ROUTES: list[BaseRoute] = [
     Route("/needs", needs_summary),
     Route("/needs/{code}", needs_country),
+    Route("/coverage", coverage),
 ]
