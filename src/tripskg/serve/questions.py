@@ -11,7 +11,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..errors import QueryError
 from ..model import DATA_KINDS
-from ..web.coverage import coverage_matrices
+from ..web.coverage import CoverageMatrix, coverage_matrices
 from ..web.formats import accepted_languages
 from ..web.needs import LdcNeeds, ldc_needs
 from .responses import backend_of, error_page, html
@@ -49,6 +49,17 @@ async def needs_country(request: Request) -> Response:
     return html(request, "needs_ldc.html", l=ldc)
 
 
+def _coverage_cache(request: Request) -> dict[tuple[str, tuple[str, ...]], list[CoverageMatrix]]:
+    """The matrices computed for the loaded build (the query takes seconds on the real data),
+    by kind and languages; a new build (reload) starts an empty cache."""
+    backend = backend_of(request)
+    held = getattr(request.app.state, "coverage", None)
+    if held is None or held[0] is not backend:
+        held = request.app.state.coverage = (backend, {})
+    cache: dict[tuple[str, tuple[str, ...]], list[CoverageMatrix]] = held[1]
+    return cache
+
+
 async def coverage(request: Request) -> Response:
     backend = backend_of(request)
     assert backend.store is not None and backend.view is not None
@@ -58,9 +69,14 @@ async def coverage(request: Request) -> Response:
         return error_page(request, 400, "Bad request", f"unknown data kind '{kind[:40]}' "
                           f"(expected one of {', '.join(DATA_KINDS)} or all)")
     langs = accepted_languages(request.headers.get("accept-language"))
-    matrices = await asyncio.to_thread(coverage_matrices, backend.store, backend.view,
-                                       backend.reference,
-                                       DATA_KINDS if kind == "all" else (kind,), langs)
+    cache = _coverage_cache(request)
+    matrices = cache.get((kind, langs))
+    if matrices is None:
+        if len(cache) >= 32:  # bounded: one entry per kind and Accept-Language seen
+            cache.clear()
+        matrices = cache[(kind, langs)] = await asyncio.to_thread(
+            coverage_matrices, backend.store, backend.view, backend.reference,
+            DATA_KINDS if kind == "all" else (kind,), langs)
     return html(request, "coverage.html", matrices=matrices)
 
 
