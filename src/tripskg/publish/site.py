@@ -23,6 +23,7 @@ from ..web.release import ReleaseView
 from ..web.render import STATIC, TEMPLATES, SiteLinks, local_path, render
 from ..web.views import IndexView, Namer
 from .dumps import MEDIA_TYPES
+from .questions import write_question_pages
 
 _TURTLE = ox.RdfFormat.TURTLE.media_type
 # the files of dist/ the home page lists, in order, with their media types
@@ -78,6 +79,7 @@ def write_site(result: BuildResult, folder: Path, build: Mapping[str, object] | 
         write_release_pages(folder, root, release)
     (folder / "classes.html").write_text(render("classes.html", root, classes=classes),
                                          encoding="utf-8")
+    write_question_pages(result.store, view, folder, root)
     (folder / "list").mkdir(exist_ok=True)
     for c in classes:
         members = list_members(result.store, view, c.iri)

@@ -6,6 +6,8 @@
   and names of IRIs (:class:`~.views.Namer`);
 - :mod:`.describe`: the view model of a resource and its RDF description;
 - :mod:`.home`: the home page's figures, class listings and chart geometry;
+- :mod:`.needs` / :mod:`.coverage`: the LDC needs pages and the coverage matrix (saved queries
+  ``needs-coverage`` and ``coverage`` grouped for their templates);
 - :mod:`.render`: the Jinja2 environment and the :class:`~.render.Links` protocol.
 
 Nothing is imported here: query worker processes import :mod:`.formats` alone.
