@@ -24,5 +24,5 @@ class BuildSettings:
     cache_dir: Path | None = None
     site: bool = True
     sparql_endpoint: str | None = None  # void:sparqlEndpoint (default <base>sparql)
-    download_base: str | None = None  # dcat:downloadURL of the dumps (default <base>download/)
+    download_base: str | None = None  # dcat:downloadURL of the dumps (default <base>downloads/)
 

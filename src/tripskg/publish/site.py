@@ -20,6 +20,7 @@ from ..web.home import PAGE_SIZE, Download, class_counts, home_data, list_member
 from ..web.render import STATIC, TEMPLATES, SiteLinks, local_path, render
 from ..web.views import IndexView, Namer
 from .dumps import MEDIA_TYPES
+from .sitelinked import hosted_paths, void_view, write_crawl_files, write_linked_pages
 
 _TURTLE = ox.RdfFormat.TURTLE.media_type
 # the files of dist/ the home page lists, in order, with their media types
@@ -45,6 +46,12 @@ def write_site(result: BuildResult, folder: Path, build: Mapping[str, object] | 
     subjects = [s for s in view.subjects() if local_path(s, base) is not None]
     hosted = {local_path(s, base) for s in subjects}
     hosted.discard(None)
+    # void.ttl is written next to the site before it: its nodes and the graphs get pages too
+    void = void_view(folder.parent / "void.ttl", base)
+    graphs = sorted(g.value for g in result.store.named_graphs()
+                    if isinstance(g, ox.NamedNode) and g.value.startswith(base + "graph/"))
+    linked = hosted_paths(void, graphs, base)
+    hosted.update(linked)
     root = SiteLinks(base, hosted)  # type: ignore[arg-type]
     classes = class_counts(result.store, view)
     instance_counts = {c.iri: c for c in classes}
@@ -80,6 +87,10 @@ def write_site(result: BuildResult, folder: Path, build: Mapping[str, object] | 
             name = f"{c.slug}.html" if page == 1 else f"{c.slug}.p{page}.html"
             (folder / "list" / name).write_text(html, encoding="utf-8")
         (folder / "list" / f"{c.slug}.csv").write_text(members_csv(members), encoding="utf-8")
+    write_linked_pages(folder, result.store, void, linked, root, graphs)
+    write_crawl_files(folder, base, ["", "classes"]
+                      + [f"list/{c.slug}" for c in classes]
+                      + sorted(linked) + [local_path(s, base) or "" for s in subjects])
     (folder / "static").mkdir(parents=True, exist_ok=True)
     for asset in ("style.css", "favicon.svg"):
         shutil.copy(STATIC / asset, folder / "static" / asset)

@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from ..web.render import STATIC, ServerLinks
-from . import api, pages, protocol
+from . import api, linked, pages, protocol
 from .api import concepts
 from .backend import Backend, Config
 from .responses import not_found, server_error
@@ -71,7 +71,7 @@ def create_app(config: Config) -> Starlette:
             app.state.backend.close()
 
     routes: list[BaseRoute] = [
-        *pages.ROUTES, *protocol.ROUTES, *api.ROUTES,
+        *pages.ROUTES, *protocol.ROUTES, *linked.ROUTES, *api.ROUTES,
         Mount("/static", app=PrecompressedStaticFiles(directory=str(STATIC)), name="static"),
     ]
     ontology_docs = config.dist / "ontology"
