@@ -256,7 +256,8 @@ def _publish(result: BuildResult, folder: Path, step: Callable[[str], None], hel
             raise RuntimeError("the static site needs every report in the store "
                                "(build_graph(full_store=True))")
         step("writing the static linked-data site (site/)")
-        write_site(result, folder / "site", record, site_downloads(folder, digests))
+        write_site(result, folder / "site", record, site_downloads(folder, digests),
+                   folder / "void.ttl")
     pause_point("checksums")
     step("writing SHA256SUMS")
     # SHA256SUMS must stay the last step

@@ -36,18 +36,18 @@ def site_downloads(folder: Path, digests: Mapping[str, str]) -> list[Download]:
 
 
 def write_site(result: BuildResult, folder: Path, build: Mapping[str, object] | None = None,
-               downloads: list[Download] | None = None) -> int:
+               downloads: list[Download] | None = None, void_file: Path | None = None) -> int:
     """Write the static linked-data site into ``folder``; returns the number of resources.
 
-    ``build``: the build record (build.json); ``downloads``: the files the home page lists."""
+    ``build``: the build record (build.json); ``downloads``: the files the home page lists;
+    ``void_file``: void.ttl, whose nodes (and the named graphs) get pages too."""
     base = result.iris.base
     view = IndexView(result.store, base)
     folder.mkdir(parents=True, exist_ok=True)
     subjects = [s for s in view.subjects() if local_path(s, base) is not None]
     hosted = {local_path(s, base) for s in subjects}
     hosted.discard(None)
-    # void.ttl is written next to the site before it: its nodes and the graphs get pages too
-    void = void_view(folder.parent / "void.ttl", base)
+    void = void_view(void_file, base)
     graphs = sorted(g.value for g in result.store.named_graphs()
                     if isinstance(g, ox.NamedNode) and g.value.startswith(base + "graph/"))
     linked = hosted_paths(void, graphs, base)

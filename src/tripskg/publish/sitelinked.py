@@ -19,9 +19,9 @@ from ..web.render import SiteLinks, render, served_path
 from ..web.views import IndexView
 
 
-def void_view(void_file: Path, base: str) -> IndexView:
+def void_view(void_file: Path | None, base: str) -> IndexView:
     triples = list(ox.parse(path=str(void_file), format=ox.RdfFormat.TURTLE)) \
-        if void_file.is_file() else []
+        if void_file is not None else []
     return IndexView(triples, base)
 
 

@@ -220,7 +220,8 @@ async def complete(request: Request) -> Response:
     out: list[dict[str, str]] = []
     if kind in ("", "class", "property"):
         out += [t for t in ld.terms if (not kind or t["kind"] == kind) and (
-            needle in t["curie"].lower() or needle in t["label"].lower())]
+            needle in t["curie"].lower() or needle in t["label"].lower()
+            or needle in t["iri"].lower())]
     if kind in ("", "resource") and len(re.findall(r"\w", q)) >= 2:
         # the label search index (FTS5); the term is a bound parameter, never spliced
         hits = await asyncio.to_thread(backend.search, q.split(":", 1)[-1], 30)
