@@ -276,3 +276,32 @@ def test_licence_in_every_page_footer_and_rdf_alternates(server: str, small_dist
                  site / (country[len(DEFAULT_BASE):] + ".html")]:
         text = page.read_text(encoding="utf-8")
         assert f'rel="license" href="{LICENSE}"' in text[text.index("<footer"):]
+
+
+def test_void_nodes_negotiate_rdf(server: str) -> None:
+    r = httpx.get(server + "/dataset", headers={"Accept": "text/turtle"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/turtle")
+    g = rdflib.Graph().parse(data=r.text, format="turtle")
+    ds = rdflib.URIRef(DEFAULT_BASE + "dataset")
+    assert (ds, rdflib.DCTERMS.license, rdflib.URIRef(LICENSE)) in g
+    assert 'rel="alternate"; type="text/turtle"' in r.headers["link"]
+    catalog = httpx.get(server + "/catalog.jsonld")
+    assert catalog.status_code == 200 and len(
+        rdflib.Graph().parse(data=catalog.text, format="json-ld")) > 3
+    assert httpx.get(server + "/dataset/no-such-node").status_code == 404
+    assert httpx.get(server + "/graph/no-such-graph").status_code == 404
+
+
+def test_completion_endpoint_is_local_and_bound(server: str) -> None:
+    classes = httpx.get(server + "/api/complete", params={"q": "coun", "kind": "class"}).json()
+    curies = [r["curie"] for r in classes["results"]]
+    assert "tkg:Country" in curies and all(r["kind"] == "class" for r in classes["results"])
+    props = httpx.get(server + "/api/complete", params={"q": "iso3166", "kind": "property"})
+    assert {"tkg:iso3166Alpha2", "tkg:iso3166Alpha3"} <= {
+        r["curie"] for r in props.json()["results"]}
+    res = httpx.get(server + "/api/complete", params={"q": "Cambod", "kind": "resource"}).json()
+    assert {"iri": DEFAULT_BASE + "id/country/KHM", "curie": "country:KHM",
+            "label": "Cambodia", "kind": "resource"} in res["results"]
+    # query text is a bound parameter of the search, never SPARQL or SQL text
+    odd = httpx.get(server + "/api/complete", params={"q": "\" } DROP ALL ; '--", "kind": ""})
+    assert odd.status_code == 200 and isinstance(odd.json()["results"], list)

@@ -231,9 +231,9 @@ async def complete(request: Request) -> Response:
 
 
 ROUTES: list[BaseRoute] = [
-    Route("/dataset", void_node),
-    Route("/dataset/{path:path}", void_node),
-    Route("/catalog", void_node),
+    # /dataset, /dataset.ttl, /dataset/…; /catalog, /catalog.jsonld
+    Route("/dataset{rest:path}", void_node),
+    Route("/catalog{rest:path}", void_node),
     Route("/graph/{path:path}", named_graph),
     Route("/sitemap.xml", sitemap),
     Route("/sitemap/{n}.xml", sitemap_part),
