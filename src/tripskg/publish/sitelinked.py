@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ..web.crawl import SITEMAP_LIMIT, robots_txt, sitemaps
+from ..web.crawl import SITEMAP_LIMIT, graph_page, robots_txt, sitemaps
 from ..web.describe import describe, description_triples, serialize_triples
 from ..web.render import SiteLinks, render, served_path
 from ..web.views import IndexView
@@ -50,7 +50,7 @@ def write_linked_pages(folder: Path, store: ox.Store, void: IndexView, pages: di
     for rel, iri in sorted(pages.items()):
         target = folder / rel
         links = root.at(rel)
-        res = describe(void, iri)
+        res = graph_page(void, iri) if iri in graphs else describe(void, iri)
         if res is None:
             continue
         _write(target, ".html", render("resource.html", links, r=res, cls=None, lang="en"))

@@ -21,7 +21,14 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ..vocab import OWL, RDF, RDFS
-from ..web.crawl import SITEMAP_LIMIT, curie, robots_txt, sitemap_index, sitemap_urlset
+from ..web.crawl import (
+    SITEMAP_LIMIT,
+    curie,
+    graph_page,
+    robots_txt,
+    sitemap_index,
+    sitemap_urlset,
+)
 from ..web.describe import describe, description_triples, serialize_triples
 from ..web.formats import (
     GRAPH_FORMATS,
@@ -153,7 +160,7 @@ async def named_graph(request: Request) -> Response:
         return PlainTextResponse("406 Not Acceptable\n", status_code=406)
     headers = _alternates(request, iri)
     if media == HTML:
-        res = describe(ld.void, iri)
+        res = graph_page(ld.void, iri)
         return html(request, "resource.html", r=res, cls=None, vary="Accept", headers=headers)
     store = backend.store
     assert store is not None

@@ -11,7 +11,10 @@ from xml.sax.saxutils import escape
 
 from ..iris import IRIs
 from ..prefixes import prefixes
+from ..vocab import DCT, VOID
+from .describe import Resource
 from .home import HomeData
+from .views import GraphView, Namer
 
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file (sitemaps.org)
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -105,3 +108,29 @@ def dataset_jsonld(h: HomeData, base: str) -> str:
         data["temporalCoverage"] = f"{years[0]}/{years[-1]}"
     text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+SD_NAME = "http://www.w3.org/ns/sparql-service-description#name"
+
+
+def graph_page(view: GraphView, iri: str) -> Resource | None:
+    """The page of a named graph: the VoID subset that names it (``sd:name``), its size and
+    where its dump is."""
+    from .describe import describe
+
+    res = describe(view, iri)
+    if res is None:
+        return None
+    subset = next((s for s, p in view.incoming(iri) if p == SD_NAME), None)
+    if subset is None:
+        return res
+    namer = Namer(view)
+    title = namer.label(subset)
+    triples = next((o.value for p, o in view.out(subset) if p == VOID + "triples"), None)
+    res.label = f"Named graph {iri[len(view.base):]}" if title == subset else title
+    size = f" It holds {int(triples):,} triples." if triples and triples.isdigit() else ""
+    described = next((o.value for p, o in view.out(subset) if p == DCT + "description"), "")
+    res.description = (described or "A named graph of the dataset.") + (
+        f"{size} Its dump (the graph's triples) is served in the formats linked above; the "
+        "VoID subset below describes it.")
+    return res
