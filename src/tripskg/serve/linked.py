@@ -56,6 +56,7 @@ class LinkedData:
     graphs: list[str]
     paths: list[str]  # every page of the site, as paths (for the sitemap)
     terms: list[dict[str, str]]  # classes and properties of the ontology (for completion)
+    void_subjects: set[str]
 
 
 def _load(backend: Backend) -> LinkedData:
@@ -88,7 +89,7 @@ def _load(backend: Backend) -> LinkedData:
                 terms[iri] = {"iri": iri, "curie": curie(iri, base), "label": namer.label(iri),
                               "kind": kind}
     return LinkedData(void, graphs, list(dict.fromkeys(paths)),
-                      sorted(terms.values(), key=lambda t: t["curie"]))
+                      sorted(terms.values(), key=lambda t: t["curie"]), set(void.subjects()))
 
 
 _CACHE: dict[int, tuple[Backend, LinkedData]] = {}
@@ -132,7 +133,7 @@ async def void_node(request: Request) -> Response:
     backend = backend_of(request)
     ld = await linked(backend)
     rel = request.url.path.lstrip("/")
-    iri, media = _split(rel, {s for s in ld.void.subjects()}, backend.base)
+    iri, media = _split(rel, ld.void_subjects, backend.base)
     if not ld.void.exists(iri):
         return error_page(request, 404, "Not found", f"void.ttl does not describe <{iri}>")
     media = _rdf_or_html(request, media)
