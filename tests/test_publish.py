@@ -284,7 +284,7 @@ def test_void_counts_sizes_and_checksums(dist: Path, built_store: ox.Store) -> N
     for d in dists:
         url = str(g.value(d, D.downloadURL))
         name = url.rsplit("/", 1)[1]
-        assert url == f"{IRIs().base}download/{name}"
+        assert url == f"{IRIs().base}downloads/{name}"
         assert int(g.value(d, D.byteSize)) == (dist / name).stat().st_size
         assert g.value(d, D.byteSize).datatype == rdflib.URIRef(XSD + "nonNegativeInteger")
         checksum = g.value(d, rdflib.URIRef(SPDX + "checksum"))

@@ -60,7 +60,7 @@ def publish_digest(iris: IRIs) -> str:
     from .validate import shapes_turtle
 
     h = hashlib.sha256(f"{code_digest()} {iris.base}".encode())
-    for path in [ontology_dir() / "tripskg.ttl", *vocab_files()]:
+    for path in [ontology_dir() / "tripskg.ttl", ontology_dir() / "dataset.ttl", *vocab_files()]:
         h.update(path.name.encode() + b"\0" + sha256(path).encode())
     h.update(shapes_turtle(iris).encode("utf-8"))
     return h.hexdigest()

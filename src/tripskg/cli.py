@@ -113,7 +113,7 @@ def _print_results(state: State, validation: Validation) -> None:
               help="void:sparqlEndpoint in void.ttl. [default: <base>sparql]")
 @click.option("--download-base", metavar="URL", default=None,
               help="Where the dumps are downloaded from (dcat:downloadURL in void.ttl). "
-                   "[default: <base>download/]")
+                   "[default: <base>downloads/, the path tripskg serve answers]")
 @click.option("--no-site", is_flag=True,
               help="Skip the static linked-data site (dist/site/).")
 @_jobs_option

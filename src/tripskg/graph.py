@@ -54,6 +54,8 @@ def turtle_file_quads(path: Path, graph: str, base: str) -> Iterator[ox.Quad]:
 
 def ontology_quads(iris: IRIs) -> Iterator[ox.Quad]:
     yield from turtle_file_quads(ontology_dir() / "tripskg.ttl", iris.graph("ontology"), iris.base)
+    # the dataset's own description and licence, so that every dump carries them
+    yield from turtle_file_quads(ontology_dir() / "dataset.ttl", iris.graph("ontology"), iris.base)
     for path in vocab_files():
         yield from turtle_file_quads(path, iris.graph("vocabularies"), iris.base)
 

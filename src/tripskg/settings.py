@@ -24,7 +24,7 @@ class BuildSettings:
     cache_dir: Path | None = None
     site: bool = True
     sparql_endpoint: str | None = None  # void:sparqlEndpoint (default <base>sparql)
-    download_base: str | None = None  # dcat:downloadURL of the dumps (default <base>download/)
+    download_base: str | None = None  # dcat:downloadURL of the dumps (default <base>downloads/)
     # the version (docs/releases.md): dcat:version, dct:issued (None: derived from the content
     # and the build timestamp), the earlier build it follows, versions kept in dist/versions/
     data_version: str | None = None

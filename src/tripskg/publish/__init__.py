@@ -267,7 +267,7 @@ def _publish(result: BuildResult, folder: Path, step: Callable[[str], None], hel
                                "(build_graph(full_store=True))")
         step("writing the static linked-data site (site/)")
         write_site(result, folder / "site", record, site_downloads(folder, digests),
-                   release_view(folder, iris.base))
+                   release_view(folder, iris.base), folder / "void.ttl")
     pause_point("checksums")
     step("writing SHA256SUMS")
     # SHA256SUMS must stay the last step

@@ -24,6 +24,7 @@ from ..web.render import STATIC, TEMPLATES, SiteLinks, local_path, render
 from ..web.views import IndexView, Namer
 from .dumps import MEDIA_TYPES
 from .questions import write_question_pages
+from .sitelinked import hosted_paths, void_view, write_crawl_files, write_linked_pages
 
 _TURTLE = ox.RdfFormat.TURTLE.media_type
 # the files of dist/ the home page lists, in order, with their media types
@@ -39,19 +40,25 @@ def site_downloads(folder: Path, digests: Mapping[str, str]) -> list[Download]:
 
 
 def write_site(result: BuildResult, folder: Path, build: Mapping[str, object] | None = None,
-               downloads: list[Download] | None = None, release: ReleaseView | None = None
-               ) -> int:
+               downloads: list[Download] | None = None, release: ReleaseView | None = None,
+               void_file: Path | None = None) -> int:
     """Write the static linked-data site into ``folder``; returns the number of resources.
 
     ``build``: the build record (build.json); ``downloads``: the files the home page lists;
     ``release``: the version, feeds and quality report (``feeds/`` next to ``folder`` is
-    linked into it, and ``quality.html`` written)."""
+    linked into it, and ``quality.html`` written); ``void_file``: void.ttl, whose nodes (and
+    the named graphs) get pages too."""
     base = result.iris.base
     view = IndexView(result.store, base)
     folder.mkdir(parents=True, exist_ok=True)
     subjects = [s for s in view.subjects() if local_path(s, base) is not None]
     hosted = {local_path(s, base) for s in subjects}
     hosted.discard(None)
+    void = void_view(void_file, base)
+    graphs = sorted(g.value for g in result.store.named_graphs()
+                    if isinstance(g, ox.NamedNode) and g.value.startswith(base + "graph/"))
+    linked = hosted_paths(void, graphs, base)
+    hosted.update(linked)
     root = SiteLinks(base, hosted, feeds=release.feeds if release else frozenset())  # type: ignore[arg-type]
     classes = class_counts(result.store, view)
     instance_counts = {c.iri: c for c in classes}
@@ -91,6 +98,10 @@ def write_site(result: BuildResult, folder: Path, build: Mapping[str, object] | 
             name = f"{c.slug}.html" if page == 1 else f"{c.slug}.p{page}.html"
             (folder / "list" / name).write_text(html, encoding="utf-8")
         (folder / "list" / f"{c.slug}.csv").write_text(members_csv(members), encoding="utf-8")
+    write_linked_pages(folder, result.store, void, linked, root, graphs)
+    write_crawl_files(folder, base, ["", "classes"]
+                      + [f"list/{c.slug}" for c in classes]
+                      + sorted(linked) + [local_path(s, base) or "" for s in subjects])
     (folder / "static").mkdir(parents=True, exist_ok=True)
     for asset in ("style.css", "favicon.svg"):
         shutil.copy(STATIC / asset, folder / "static" / asset)

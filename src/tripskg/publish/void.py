@@ -62,7 +62,7 @@ class Distribution:
 @dataclass
 class Options:
     sparql_endpoint: str | None = None  # default <base>sparql
-    download_base: str | None = None  # default <base>download/
+    download_base: str | None = None  # default <base>downloads/ (served by tripskg serve)
 
 
 def void_triples(store: ox.Store, iris: IRIs, distributions: Iterable[Distribution],
@@ -73,7 +73,7 @@ def void_triples(store: ox.Store, iris: IRIs, distributions: Iterable[Distributi
     opts = options or Options()
     base = iris.base
     endpoint = opts.sparql_endpoint or base + "sparql"
-    download = opts.download_base or base + "download/"
+    download = opts.download_base or base + "downloads/"
     if not download.endswith("/"):
         download += "/"
     out: list[ox.Triple] = []

@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from ..web.render import STATIC, ServerLinks
-from . import api, pages, protocol, questions, releases
+from . import api, linked, pages, protocol, questions, releases
 from .api import concepts
 from .backend import Backend, Config
 from .responses import not_found, server_error
@@ -71,7 +71,8 @@ def create_app(config: Config) -> Starlette:
             app.state.backend.close()
 
     routes: list[BaseRoute] = [
-        *releases.ROUTES, *pages.ROUTES, *questions.ROUTES, *protocol.ROUTES, *api.ROUTES,
+        *releases.ROUTES, *pages.ROUTES, *questions.ROUTES, *protocol.ROUTES, *linked.ROUTES,
+        *api.ROUTES,
         Mount("/static", app=PrecompressedStaticFiles(directory=str(STATIC)), name="static"),
     ]
     ontology_docs = config.dist / "ontology"

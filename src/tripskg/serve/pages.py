@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute, Route
 from ..errors import QueryError
 from ..iris import IRIs
 from ..queries import bind
+from ..web.crawl import dataset_prefixes
 from ..web.describe import describe, description_triples, serialize_triples
 from ..web.formats import (
     CSV,
@@ -123,6 +124,7 @@ def _examples(backend: Backend) -> list[dict[str, str]]:
 async def query_page(request: Request) -> Response:
     backend = backend_of(request)
     return html(request, "query.html", examples=_examples(backend),
+                query_config={"base": backend.base, "prefixes": dataset_prefixes(backend.base)},
                 default_query=_examples(backend)[0]["query"] if backend.queries else
                 "SELECT * WHERE { ?s ?p ?o } LIMIT 10")
 

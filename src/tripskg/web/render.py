@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 import jinja2
 
+from .crawl import LICENSE, LICENSE_NAME, dataset_jsonld
 from .home import bar_chart, column_chart
 from .release import feed_candidates
 
@@ -25,6 +26,7 @@ class Links(Protocol):
     class listing and a download."""
 
     static_site: bool
+    base: str
 
     def res(self, iri: str) -> str: ...
 
@@ -52,6 +54,8 @@ def environment() -> jinja2.Environment:
     )
     env.globals["bar_chart"] = bar_chart
     env.globals["column_chart"] = column_chart
+    env.globals["dataset_jsonld"] = dataset_jsonld
+    env.globals["licence"] = {"url": LICENSE, "name": LICENSE_NAME}
     env.filters["filesize"] = _filesize
     env.filters["thousands"] = lambda n: f"{n:,}"
     return env
@@ -85,6 +89,23 @@ def local_path(iri: str, base: str) -> str | None:
     return rel + "index" if rel.endswith("/") else rel
 
 
+# IRIs the server answers besides id/ and def/: the VoID/DCAT nodes (void.ttl), the named
+# graphs, the SPARQL endpoint and the downloads (serve/linked.py)
+SERVED_ROOTS = ("dataset", "catalog", "sparql")
+SERVED_PREFIXES = ("dataset/", "graph/", "downloads/")
+
+
+def served_path(iri: str, base: str) -> str | None:
+    """The server path (without leading slash) of a VoID/DCAT, graph or download IRI."""
+    if not iri.startswith(base):
+        return None
+    rel = iri[len(base):]
+    if rel in SERVED_ROOTS or (rel.startswith(SERVED_PREFIXES) and _SAFE_PATH.match(rel)
+                               and ".." not in rel.split("/")):
+        return rel
+    return None
+
+
 class SiteLinks:
     """Relative links between the files of ``dist/site`` (works from file:// and any server)."""
 
@@ -108,13 +129,18 @@ class SiteLinks:
         return _feeds_of(self, iri)
 
     def res(self, iri: str) -> str:
-        path = local_path(iri, self.base)
+        path = local_path(iri, self.base) or served_path(iri, self.base)
         if path is not None and path in self.hosted:
             return f"{self.up}{path}.html"
+        if path is not None and path.startswith("downloads/"):
+            return self.download(path[len("downloads/"):])
         return iri
 
     def fmt(self, iri: str, suffix: str) -> str | None:
         path = local_path(iri, self.base)
+        if path is None:
+            served = served_path(iri, self.base)
+            path = served if served in self.hosted else None
         if path is None or suffix not in ("ttl", "jsonld"):
             return None
         return f"{self.up}{path}.{suffix}"
@@ -151,13 +177,18 @@ class ServerLinks:
         return _feeds_of(self, iri)
 
     def res(self, iri: str) -> str:
-        if local_path(iri, self.base) is not None:
+        if local_path(iri, self.base) is not None or served_path(iri, self.base) is not None:
             return "/" + iri[len(self.base):]
         return iri
 
     def fmt(self, iri: str, suffix: str) -> str | None:
         path = local_path(iri, self.base)
-        return None if path is None else f"/{path}.{suffix}"
+        if path is None:
+            served = served_path(iri, self.base)
+            if served is None or not served.startswith(("dataset", "catalog", "graph/")):
+                return None
+            path = served
+        return f"/{path}.{suffix}"
 
     def page(self, name: str, **params: object) -> str:
         path = "/" if name == "home" else "/" + name

@@ -145,6 +145,7 @@ COMMON_LABELS = {
     ORG + "memberDuring": "member during", ORG + "identifier": "identifier",
     ORG + "memberOf": "member of", FOAF + "homepage": "homepage", FOAF + "name": "name",
     PROV + "wasDerivedFrom": "derived from",
+    "http://www.w3.org/ns/sparql-service-description#name": "graph name",
 }
 @cache
 def prefix_map(base: str) -> dict[str, str]:
