@@ -82,7 +82,7 @@ def test_first_build_has_a_version(root: Path) -> None:
     version = f"{dataset}/version/{r['version']}"
     assert void_values(dist, dataset, DCAT + "hasCurrentVersion") == [version]
     urls = void_values(dist, f"{version}/distribution/tripskg.ttl", DCAT + "downloadURL")
-    assert urls == [f"{BASE}download/versions/{r['version']}/tripskg.ttl"]
+    assert urls == [f"{BASE}downloads/versions/{r['version']}/tripskg.ttl"]
     # the versioned files are the latest ones (hard links), listed in SHA256SUMS
     folder = dist / "versions" / r["version"]
     assert (folder / "tripskg.ttl").read_bytes() == (dist / "tripskg.ttl").read_bytes()

@@ -120,6 +120,12 @@ class IRIs:
     def dataset(self) -> str:
         return self.base + "dataset"
 
+    def downloads(self, download_base: str | None = None) -> str:
+        """Where the dumps are downloaded from (``dcat:downloadURL``), ending in "/": the given
+        base, or ``<base>downloads/`` (the path ``tripskg serve`` answers)."""
+        url = download_base or self.base + "downloads/"
+        return url if url.endswith("/") else url + "/"
+
 
 def report_graph_iri(iris: IRIs, key: str, data_kind: str) -> str:
     """The named graph of a report (examples have their own graph folder)."""

@@ -73,9 +73,7 @@ def void_triples(store: ox.Store, iris: IRIs, distributions: Iterable[Distributi
     opts = options or Options()
     base = iris.base
     endpoint = opts.sparql_endpoint or base + "sparql"
-    download = opts.download_base or base + "downloads/"
-    if not download.endswith("/"):
-        download += "/"
+    download = iris.downloads(opts.download_base)
     out: list[ox.Triple] = []
     pfx = prefixes(iris)
 

@@ -213,8 +213,7 @@ def release_triples(void: list[ox.Triple], release: Release, iris: IRIs,
     paths (``<download base>versions/<v>/<file>``), which never change."""
     dataset = iris.dataset
     current = version_iri(iris, release.version)
-    download = download_base or iris.base + "download/"
-    download += "" if download.endswith("/") else "/"
+    download = iris.downloads(download_base)
     out: list[ox.Triple] = []
 
     def add(s: str, p: str, o: ox.NamedNode | ox.Literal | str) -> None:
