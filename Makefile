@@ -79,7 +79,7 @@ load: $(STAMP) $(LOAD_DIR)/dist/tripskg.nq.gz
 	  --json $(LOAD_DIR)/load-results.json
 
 # Generated docs: docs/queries.md (from the headers of queries/*.rq) and docs/cli.md (from the
-# click commands). tests/test_docs.py fails when they differ from what this writes.
+# click commands). tests/docs/test_docs.py fails when they differ from what this writes.
 docs: $(STAMP)
 	$(BIN)/python -m tripskg.docgen
 

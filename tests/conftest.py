@@ -131,7 +131,7 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def server_factory(small_dist: Path):
     """Start ``tripskg serve`` processes on free ports; all are stopped at the end."""
-    from tests.servers import ServerProcess
+    from tests.support.servers import ServerProcess
 
     started: list[ServerProcess] = []
 

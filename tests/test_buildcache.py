@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.benchmarks.test_generate import load_generator
 from tests.conftest import run_cli, tree_digest
-from tests.test_generate import load_generator
 
 EPOCH = "1700000000"
 
@@ -167,7 +167,7 @@ def test_kill_9_of_a_parallel_build_kills_its_workers_and_keeps_out(
     import signal
     import time
 
-    from tests.test_publish import build_env, start_build
+    from tests.publish.test_publish import build_env, start_build
     from tripskg.publish import PAUSE_ENV
 
     out = tmp_path / "dist"
@@ -209,7 +209,7 @@ def test_jobs_1_runs_everything_in_the_build_process(synthetic: Path, tmp_path: 
     import signal
     import time
 
-    from tests.test_publish import build_env, start_build
+    from tests.publish.test_publish import build_env, start_build
     from tripskg.publish import PAUSE_ENV
 
     log = tmp_path / "build.log"

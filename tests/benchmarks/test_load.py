@@ -10,7 +10,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 
 def _load_module():  # type: ignore[no-untyped-def]

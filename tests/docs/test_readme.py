@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 REAL = "<https://w3id.org/tripskg/def/data-kind/real>"

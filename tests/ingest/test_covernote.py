@@ -8,11 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import SEED, TESTS
 from tripskg.errors import InputError
 from tripskg.ingest.covernote import parse_cover_note, split_paragraphs
 from tripskg.reference import load_reference
-
-from .conftest import SEED, TESTS
 
 NOTES = TESTS / "data" / "notes"
 BASE = "https://w3id.org/tripskg/"

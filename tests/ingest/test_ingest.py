@@ -8,11 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import MINIMAL_NOTE, TESTS, make_data, run_cli, tree_digest
 from tripskg.errors import ErrorGroup, InputError, TripsKGError
 from tripskg.ingest.annex import read_annex
 from tripskg.reference import load_reference
-
-from .conftest import MINIMAL_NOTE, TESTS, make_data, run_cli, tree_digest
 
 BAD = TESTS / "data" / "bad"
 BASE = "https://w3id.org/tripskg/id/"

@@ -12,14 +12,13 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from tests.conftest import ROOT, TESTS, run_cli
+from tests.support.virtuoso import Virtuoso, available
 from tripskg.build import build_graph
 from tripskg.errors import ErrorGroup
 from tripskg.ingest.needs import read_needs
 from tripskg.queries import bind, get_query, run_local
 from tripskg.reference import load_reference
-
-from .conftest import ROOT, TESTS, run_cli
-from .virtuoso import Virtuoso, available
 
 FIX = TESTS / "data" / "needsfix"
 ID = "https://w3id.org/tripskg/id/"

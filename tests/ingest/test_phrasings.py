@@ -13,12 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.conftest import TESTS
 from tripskg.ingest.covernote import parse_cover_note
 from tripskg.ingest.datefacts import Assigned, Unassigned, date_facts, find_dates
 from tripskg.model import PartialDate
 from tripskg.reference import load_reference
-
-from .conftest import TESTS
 
 CORPUS = TESTS / "fixtures" / "phrasings.csv"
 ROWS = list(csv.DictReader(CORPUS.open(encoding="utf-8")))

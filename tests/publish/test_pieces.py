@@ -24,7 +24,7 @@ from tripskg.oxutil import serialize
 from tripskg.prefixes import prefixes
 from tripskg.publish.pieces import merge_unique, sorted_prefix_header, union_runs
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PIECES = re.compile(r"(\d+) pieces to write, (\d+) reused")
 
 

@@ -1,7 +1,7 @@
 """tripskg push: Graph Store Protocol upload and Virtuoso bulk-load files.
 
 The integration tests run against a REAL Virtuoso 7 (Debian ``virtuoso-opensource-7-bin``,
-started by tests/virtuoso.py). They are skipped only when virtuoso-t is missing outside CI; in
+started by tests/support/virtuoso.py). They are skipped only when virtuoso-t is missing outside CI; in
 CI (``CI=true``) a missing Virtuoso is a failure.
 """
 
@@ -22,7 +22,7 @@ import pyoxigraph as ox
 import pytest
 
 from tests.conftest import ROOT, SEED, make_data, run_cli
-from tests.virtuoso import Virtuoso, available
+from tests.support.virtuoso import Virtuoso, available
 from tripskg.push import GraphStore, PushAuthError, PushError, bulk_script, chunks, push, write_bulk
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -43,7 +43,7 @@ SERVER_MAX_ROWS = 5_000
 # --------------------------------------------------------------------------- a small dist
 def build_dist(root: Path) -> Path:
     """Seed note + example annex + a little synthetic data -> dist/ (no SHACL: not tested here)."""
-    from tests.test_generate import load_generator
+    from tests.benchmarks.test_generate import load_generator
     from tripskg.build import build_graph
     from tripskg.publish import publish
 
@@ -196,7 +196,7 @@ def test_cli_exit_codes(fake_store: str, dist: Path) -> None:
     r = run_cli("push", "--dist", str(dist), "--endpoint", fake_store + "/gsp", "--user", "u",
                 "--password", "p")
     assert r.exit_code == 2 and "refused user 'u'" in r.output
-    from tests.virtuoso import free_port
+    from tests.support.virtuoso import free_port
 
     r = run_cli("push", "--dist", str(dist), "--endpoint", f"http://127.0.0.1:{free_port()}/x")
     assert r.exit_code == 2 and "cannot reach endpoint" in r.output
@@ -269,7 +269,7 @@ def saved_query_args() -> list[tuple[str, list[str]]]:
                 args += ["--param", f"{p.name}=all"]
             elif p.required:
                 pytest.fail(f"saved query '{name}' needs parameter '{p.name}': add a value to "
-                            "PARAMS in tests/test_push.py")
+                            "PARAMS in tests/push/test_push.py")
         out.append((name, args))
     return out
 

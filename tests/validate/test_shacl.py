@@ -8,11 +8,10 @@ import pyoxigraph as ox
 import pytest
 from rdflib import URIRef
 
+from tests.conftest import TESTS
 from tripskg.graph import ontology_quads
 from tripskg.iris import IRIs
 from tripskg.validate import validate_store
-
-from .conftest import TESTS
 
 FIXTURES = sorted((TESTS / "data" / "shapes").glob("*/*.ttl"))
 
@@ -35,7 +34,9 @@ def results(store: ox.Store, engine: str) -> set[tuple[str, str, str | None]]:
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_same_results_as_pyshacl(fixture: Path) -> None:
-    from .test_shapes import run  # pyshacl on the same data, cached across both test modules
+    from tests.validate.test_shapes import (
+        run,  # pyshacl on the same data, cached across both test modules
+    )
 
     reference = {(str(r["severity"]).rsplit("#", 1)[-1], str(r["focus"]),
                   None if r["path"] is None or not isinstance(r["path"], URIRef)

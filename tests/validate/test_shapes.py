@@ -23,7 +23,7 @@ import pytest
 from pyshacl import validate
 from rdflib import RDF, Graph, Namespace, URIRef
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "data" / "shapes"
 SH = Namespace("http://www.w3.org/ns/shacl#")
 TKGSH = Namespace("https://w3id.org/tripskg/def/shapes/")
@@ -65,7 +65,7 @@ def fixtures() -> list[Path]:
 
 @cache
 def run(fixture: Path) -> list[dict]:
-    """pyshacl's top-level results for a fixture (cached: tests/test_shacl.py compares the
+    """pyshacl's top-level results for a fixture (cached: tests/validate/test_shacl.py compares the
     project's SPARQL engine against the same run)."""
     data = Graph()
     for triple in base_data():
