@@ -206,6 +206,7 @@ def test_no_needs_folder_means_no_needs(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------- the same answer from Virtuoso
+@pytest.mark.virtuoso
 @pytest.mark.skipif(not available() and os.environ.get("CI", "").lower() != "true",
                     reason="virtuoso-t/isql-vt not installed; this test always runs in CI")
 def test_virtuoso_gives_the_same_rows(tmp_path: Path) -> None:

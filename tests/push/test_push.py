@@ -300,6 +300,7 @@ def graph_counts(v: Virtuoso, graph_prefix: str = BASE + "graph/") -> dict[str, 
 
 
 @needs_virtuoso
+@pytest.mark.virtuoso
 def test_push_to_virtuoso_and_every_saved_query_agrees(virtuoso: Virtuoso, dist: Path) -> None:
     t0 = time.monotonic()
     r = run_cli("push", "--dist", str(dist), "--endpoint", virtuoso.crud_url, "--user", "dba",
@@ -321,6 +322,7 @@ def test_push_to_virtuoso_and_every_saved_query_agrees(virtuoso: Virtuoso, dist:
 
 
 @needs_virtuoso
+@pytest.mark.virtuoso
 def test_push_into_one_graph_with_default_graph_uri(virtuoso: Virtuoso, dist: Path) -> None:
     g = "http://example.org/tripskg-one-graph"
     r = run_cli("push", "--dist", str(dist), "--endpoint", virtuoso.crud_url, "--user", "dba",
@@ -333,6 +335,7 @@ def test_push_into_one_graph_with_default_graph_uri(virtuoso: Virtuoso, dist: Pa
 
 
 @needs_virtuoso
+@pytest.mark.virtuoso
 def test_auth_failure_and_truncation_warning(virtuoso: Virtuoso, dist: Path) -> None:
     r = run_cli("push", "--dist", str(dist), "--endpoint", virtuoso.crud_url, "--user", "dba",
                 "--password", "wrong")
@@ -349,6 +352,7 @@ def test_auth_failure_and_truncation_warning(virtuoso: Virtuoso, dist: Path) -> 
 
 
 @needs_virtuoso
+@pytest.mark.virtuoso
 def test_bulk_load_with_isql(virtuoso: Virtuoso, dist: Path) -> None:
     bulk = virtuoso.folder.parent / "bulk"  # listed in DirsAllowed
     g = "http://example.org/tripskg-bulk"

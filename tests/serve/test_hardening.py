@@ -362,8 +362,45 @@ def _vm_hwm_kb(pid: int) -> int:
     return 0
 
 
-def test_zz_peak_rss_stays_bounded(hard_server) -> None:  # type: ignore[no-untyped-def]
-    """After every fault above: the server's peak RSS (VmHWM) and its workers'."""
+def _faults(url: str) -> None:
+    """The expensive faults of the tests above, on one server: 1 MB queries, more slow queries
+    than workers, whole-graph CONSTRUCT and dump downloads, clients gone mid-response."""
+    with httpx.Client(base_url=url, timeout=30) as c:
+        big = "SELECT * WHERE { ?s ?p ?o } #" + "x" * (1 << 20)
+        assert c.post("/sparql", content=big.encode(),
+                      headers={"Content-Type": "application/sparql-query"}).status_code == 413
+        assert c.post("/sparql", data={"query": big}).status_code == 413
+        near = "ASK { ?s ?p ?o } #" + "x" * 990_000
+        assert c.post("/sparql", content=near.encode(),
+                      headers={"Content-Type": "application/sparql-query"}).status_code == 200
+        slow: list[tuple[int, float]] = []
+        threads = [threading.Thread(target=_slow, args=(url, slow)) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        time.sleep(2)  # killed workers are replaced
+        for path, headers in (("/downloads/tripskg.nq.gz", {}),
+                              ("/downloads/tripskg.ttl", {"Accept-Encoding": "gzip"}),
+                              ("/list/tkg-Activity.csv", {})):
+            assert c.get(path, headers=headers).status_code == 200
+        r = c.get("/sparql", params={"query": "CONSTRUCT WHERE { ?s ?p ?o }"},
+                  headers={"Accept": "text/turtle"})
+        assert r.status_code == 200, r.text
+    host_port = url.removeprefix("http://").split(":")
+    for _ in range(3):
+        s = socket.create_connection((host_port[0], int(host_port[1])), timeout=10)
+        s.sendall(b"GET /downloads/tripskg.nq.gz HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.recv(200)
+        s.close()
+
+
+def test_peak_rss_stays_bounded_under_faults(server_factory, hard_dist: Path) -> None:  # type: ignore[no-untyped-def]
+    """After the faults of this module, on a server of its own (so the test does not depend
+    on the tests run before it): the server's peak RSS (VmHWM) and its workers'."""
+    hard_server = server_factory("--timeout", "2", "--limit", "1000", "--workers", "2",
+                                 "--write-token", TOKEN, dist=hard_dist)
+    _faults(hard_server.url)
     pid = hard_server.proc.pid
     children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     main = _vm_hwm_kb(pid) / 1024
@@ -402,6 +439,7 @@ def chromium():  # type: ignore[no-untyped-def]
         b.close()
 
 
+@pytest.mark.browser
 def test_markup_in_labels_renders_as_text_on_every_page_type(
         chromium, hard_server, hard_dist: Path) -> None:  # type: ignore[no-untyped-def]
     """Labels ``<script>alert(1)</script>`` and ``"><img src=x onerror=alert(1)>``: no dialog

@@ -17,9 +17,10 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).is_file(),
-                                reason="Debian package 'chromium' is not installed "
-                                       "(make system-deps)")
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not Path(CHROMIUM).is_file(),
+                                 reason="Debian package 'chromium' is not installed "
+                                        "(make system-deps)")]
 
 
 @pytest.fixture(scope="module")
