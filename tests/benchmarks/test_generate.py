@@ -131,6 +131,7 @@ def test_synthetic_data_validates(generated: Path) -> None:
     assert len(warnings) <= 5, [w.render() for w in warnings[:5]]
 
 
+@pytest.mark.slow
 def test_cli_build_succeeds_and_marks_synthetic(generated: Path, tmp_path: Path) -> None:
     out = tmp_path / "dist"
     r = run_cli("build", "--data", str(generated), "--out", str(out))

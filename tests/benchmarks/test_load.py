@@ -10,6 +10,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 
@@ -22,6 +24,7 @@ def _load_module():  # type: ignore[no-untyped-def]
     return module
 
 
+@pytest.mark.slow
 def test_load_smoke(small_dist: Path, tmp_path: Path) -> None:
     load = _load_module()
     rdflib = importlib.util.find_spec("rdflib_endpoint") is not None

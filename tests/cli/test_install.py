@@ -19,6 +19,7 @@ from tests.conftest import ROOT, run_cli
 DATA_FOLDERS = ("ontology", "shapes", "queries", "data/reference", "data/examples")
 
 
+@pytest.mark.slow
 def test_init_writes_a_starter_folder_that_builds(tmp_path: Path) -> None:
     folder = tmp_path / "starter"
     r = run_cli("init", str(folder))

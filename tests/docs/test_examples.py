@@ -114,6 +114,7 @@ def test_the_pages_have_examples() -> None:
     assert all(e.expected for e in EXAMPLES), "a command without its output"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.where for e in EXAMPLES])
 def test_example_prints_what_the_page_shows(example: Example, workdir: Path) -> None:
     got = run(example.command)

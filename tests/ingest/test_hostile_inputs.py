@@ -82,6 +82,7 @@ def test_10_mb_description_in_xlsx_is_refused(tmp_path: Path) -> None:
         "data/annex/big.xlsx:2:description: cell is too long (32,000 characters; at most 10,000)"]
 
 
+@pytest.mark.slow
 def test_100k_row_annex_is_read_in_bounded_time(tmp_path: Path) -> None:
     """100,000 rows are all read (errors are collected over the whole file) within a bound;
     one bad row near the end is reported with its line."""

@@ -166,6 +166,7 @@ def check_response(r: httpx.Response, req: Request) -> None:
             assert value is req.boolean
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("test", [
     pytest.param(t, id=t.name, marks=[pytest.mark.xfail(strict=True, reason=KNOWN_FAILURES[t.name])]
                  if t.name in KNOWN_FAILURES else [])
@@ -212,6 +213,7 @@ def read_only_endpoint(server_factory, small_dist: Path, tmp_path_factory) -> st
     return server_factory("--workers", "1", dist=dist).url
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("test", [
     pytest.param(t, id=t.name, marks=[pytest.mark.xfail(strict=True, reason=KNOWN_FAILURES[t.name])]
                  if t.name in KNOWN_FAILURES and not any(is_update(r) for r in t.requests)

@@ -129,6 +129,7 @@ def epoch(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
 
 
+@pytest.mark.slow
 def test_rebuild_writes_only_the_changed_reports_pieces(
         synthetic: Path, tmp_path: Path, epoch: None) -> None:  # noqa: F811
     data = tmp_path / "data"
@@ -148,6 +149,7 @@ def test_rebuild_writes_only_the_changed_reports_pieces(
     assert tree_digest(out) == tree_digest(tmp_path / "clean")
 
 
+@pytest.mark.slow
 def test_a_tampered_earlier_build_is_not_copied_from(
         synthetic: Path, tmp_path: Path, epoch: None) -> None:  # noqa: F811
     out = tmp_path / "dist"
@@ -161,6 +163,7 @@ def test_a_tampered_earlier_build_is_not_copied_from(
     assert tree_digest(out) == clean
 
 
+@pytest.mark.slow
 def test_rebuild_still_reports_the_warnings_of_unchanged_reports(
         tmp_path: Path, epoch: None) -> None:
     data = tmp_path / "data"
@@ -236,6 +239,7 @@ def test_void_figures_combined_per_graph_equal_those_of_the_whole_store() -> Non
     assert combined.triples == plan.union_triples
 
 
+@pytest.mark.slow
 def test_rebuild_validates_every_report_again_when_shared_subjects_change(
         synthetic: Path, tmp_path: Path, epoch: None) -> None:  # noqa: F811
     """A report that now names another Council meeting changes the lines about shared

@@ -76,6 +76,7 @@ def test_round_trip_turtle_significant_titles(tmp_path: Path) -> None:
     _round_trip(tmp_path, NASTY_TITLES)
 
 
+@pytest.mark.slow
 @fuzz(4, deadline=None)
 @given(st.lists(TITLE_TEXT, min_size=1, max_size=25))
 def test_round_trip_any_title(tmp_path_factory: pytest.TempPathFactory,

@@ -131,6 +131,7 @@ def test_same_templates_as_server(site: Path, server: str) -> None:
     assert strip_server_only(main(served)) == strip_server_only(main(static))
 
 
+@pytest.mark.slow
 def test_site_is_reproducible_and_fast(small_dist: Path, tmp_path: Path) -> None:
     from tripskg.build import build_graph
     from tripskg.publish.site import write_site

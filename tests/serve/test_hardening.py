@@ -241,6 +241,7 @@ def test_cheap_queries_answer_while_slow_queries_hold_every_worker(
     assert all(took < 3 for _, took in slow), slow
 
 
+@pytest.mark.slow
 def test_more_slow_queries_than_workers_are_all_answered_in_bounded_time(
         hc: httpx.Client, hard_server) -> None:  # type: ignore[no-untyped-def]
     """6 slow queries at once (2 workers + 1 spare): each gets 503 (timed out, or busy)
@@ -258,6 +259,7 @@ def test_more_slow_queries_than_workers_are_all_answered_in_bounded_time(
     _cheap_ok(hc)
 
 
+@pytest.mark.slow
 def test_clients_disconnecting_mid_response(hc: httpx.Client, hard_server) -> None:  # type: ignore[no-untyped-def]
     import struct
 
@@ -395,6 +397,7 @@ def _faults(url: str) -> None:
         s.close()
 
 
+@pytest.mark.slow
 def test_peak_rss_stays_bounded_under_faults(server_factory, hard_dist: Path) -> None:  # type: ignore[no-untyped-def]
     """After the faults of this module, on a server of its own (so the test does not depend
     on the tests run before it): the server's peak RSS (VmHWM) and its workers'."""
@@ -472,6 +475,7 @@ def test_markup_in_labels_renders_as_text_on_every_page_type(
 
 
 # =========================================================================== reload
+@pytest.mark.slow
 def test_sighup_reloads_a_new_dist_without_dropping_requests(
         server_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """`tripskg build` swaps the dist/ link; SIGHUP makes the server load it: requests made

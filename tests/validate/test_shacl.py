@@ -32,6 +32,7 @@ def results(store: ox.Store, engine: str) -> set[tuple[str, str, str | None]]:
     return {(r.severity, r.focus, r.path) for r in found}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fixture", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_same_results_as_pyshacl(fixture: Path) -> None:
     from tests.validate.test_shapes import (
@@ -44,6 +45,7 @@ def test_same_results_as_pyshacl(fixture: Path) -> None:
     assert results(store_with(fixture), "sparql") == reference
 
 
+@pytest.mark.slow
 def test_same_results_on_the_query_fixture_graph() -> None:
     from tripskg.build import build_graph
 
