@@ -1,6 +1,7 @@
 # tripskg: two commands do everything on a fresh machine.
 #   make run   install, build the graph into dist/, serve it on http://127.0.0.1:8000
 #   make test  install (Python and Debian packages the tests need), run the whole suite
+#   make test-fast  only the unmarked tests (no slow, browser or virtuoso ones): under a minute
 
 PYTHON ?= python3
 VENV := .venv
@@ -13,7 +14,7 @@ YASGUI_VERSION := 4.6.2
 SWAGGER_UI_VERSION := 5.35.0
 VENDOR := src/tripskg/static/vendor
 
-.PHONY: run test install system-deps build serve lint reference clean vendor bench bench-large docs
+.PHONY: run test test-fast install system-deps build serve lint reference clean vendor bench bench-large docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +48,11 @@ test: $(STAMP) system-deps
 	$(BIN)/mypy src
 	$(BIN)/python -m pytest -q
 
+# Tests run in random order (pytest-randomly; the seed is printed last: replay an order with
+# PYTEST_ADDOPTS='-p randomly --randomly-seed=N'). Markers: slow, browser, virtuoso (pyproject.toml).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow and not browser and not virtuoso"
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy src
@@ -79,7 +85,7 @@ load: $(STAMP) $(LOAD_DIR)/dist/tripskg.nq.gz
 	  --json $(LOAD_DIR)/load-results.json
 
 # Generated docs: docs/queries.md (from the headers of queries/*.rq) and docs/cli.md (from the
-# click commands). tests/test_docs.py fails when they differ from what this writes.
+# click commands). tests/docs/test_docs.py fails when they differ from what this writes.
 docs: $(STAMP)
 	$(BIN)/python -m tripskg.docgen
 

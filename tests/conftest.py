@@ -131,7 +131,7 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def server_factory(small_dist: Path):
     """Start ``tripskg serve`` processes on free ports; all are stopped at the end."""
-    from tests.servers import ServerProcess
+    from tests.support.servers import ServerProcess
 
     started: list[ServerProcess] = []
 
@@ -149,3 +149,12 @@ def server_factory(small_dist: Path):
 def server(server_factory) -> str:
     """Base URL of a read-only server over ``small_dist`` (timeout 3 s, limit 1000 rows)."""
     return server_factory("--timeout", "3", "--limit", "1000").url
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print pytest-randomly's seed even under -q (its header line is hidden then), so a failing
+    order can be replayed: ``pytest -p randomly --randomly-seed=N``."""
+    config = terminalreporter.config
+    if config.pluginmanager.hasplugin("randomly") and config.getoption("randomly_reorganize", True):
+        seed = config.getoption("randomly_seed", None)
+        terminalreporter.write_line(f"random order: --randomly-seed={seed}")

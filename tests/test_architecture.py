@@ -268,3 +268,22 @@ def test_src_writes_no_environment_variables() -> None:
     found = {p.relative_to(ROOT).as_posix(): lines
              for p in sorted((SRC / PACKAGE).rglob("*.py")) if (lines := environment_writes(p))}
     assert not found, f"settings go in objects (tripskg.settings), not os.environ: {found}"
+
+
+# Test folders mirror the code: each names a module or package of src/tripskg (tests/ingest/,
+# tests/push/ ...) or a folder of the repository (tests/docs/, tests/benchmarks/); tests of
+# top-level kernel modules stay in tests/. These folders hold no tests of their own module:
+TEST_HELPER_FOLDERS = {"support", "outside", "data", "fixtures", "artifacts"}
+
+
+def test_test_folders_mirror_modules() -> None:
+    stray = []
+    for folder in sorted((ROOT / "tests").iterdir()):
+        name = folder.name
+        if not folder.is_dir() or name.startswith((".", "__")) or name in TEST_HELPER_FOLDERS:
+            continue
+        mirrors = ((SRC / PACKAGE / name).is_dir() or (SRC / PACKAGE / f"{name}.py").is_file()
+                   or (ROOT / name).is_dir())
+        if not mirrors or not (folder / "__init__.py").is_file():
+            stray.append(name)
+    assert not stray, f"test folders that mirror no module (or lack __init__.py): {stray}"

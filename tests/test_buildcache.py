@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.benchmarks.test_generate import load_generator
 from tests.conftest import run_cli, tree_digest
-from tests.test_generate import load_generator
 
 EPOCH = "1700000000"
 
@@ -34,6 +34,7 @@ def epoch(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
 
 
+@pytest.mark.slow
 def test_second_build_reuses_every_report_and_writes_the_same_bytes(
         synthetic: Path, tmp_path: Path, epoch: None) -> None:
     out = tmp_path / "dist"
@@ -50,6 +51,7 @@ def test_second_build_reuses_every_report_and_writes_the_same_bytes(
     assert tree_digest(tmp_path / "nocache") == clean
 
 
+@pytest.mark.slow
 def test_changing_one_report_rereads_only_it(synthetic: Path, tmp_path: Path,
                                              epoch: None) -> None:
     data = tmp_path / "data"
@@ -140,6 +142,7 @@ NEVER_MET = """@prefix sh: <http://www.w3.org/ns/shacl#> .
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_shacl_violations_found_while_dumps_are_written_leave_out_untouched(
         jobs: str, synthetic: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -162,6 +165,7 @@ def test_shacl_violations_found_while_dumps_are_written_leave_out_untouched(
             if p.name.startswith("build-")] == [Path(os.readlink(out)).name]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("step", ["publish-start", "dumps"])
 def test_kill_9_of_a_parallel_build_kills_its_workers_and_keeps_out(
         step: str, synthetic: Path, tmp_path: Path) -> None:
@@ -169,7 +173,7 @@ def test_kill_9_of_a_parallel_build_kills_its_workers_and_keeps_out(
     import signal
     import time
 
-    from tests.test_publish import build_env, start_build
+    from tests.publish.test_publish import build_env, start_build
     from tripskg.publish import PAUSE_ENV
 
     out = tmp_path / "dist"
@@ -211,7 +215,7 @@ def test_jobs_1_runs_everything_in_the_build_process(synthetic: Path, tmp_path: 
     import signal
     import time
 
-    from tests.test_publish import build_env, start_build
+    from tests.publish.test_publish import build_env, start_build
     from tripskg.publish import PAUSE_ENV
 
     log = tmp_path / "build.log"

@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 from tests.conftest import free_port, run_cli
-from tests.virtuoso import Virtuoso, available
+from tests.support.virtuoso import Virtuoso, available
 
 ROOT = Path(__file__).resolve().parents[1]
 XSD = "http://www.w3.org/2001/XMLSchema#"

@@ -4,7 +4,7 @@
 :func:`tripskg.queries.load_queries`) and ``docs/cli.md`` from the click commands of
 :data:`tripskg.cli.main`, so neither can drift from what the code does. ``python -m
 tripskg.docgen`` (``make docs``) writes them; ``--check`` writes nothing and exits 1 when a
-file differs from what would be written (``tests/test_docs.py`` does the same).
+file differs from what would be written (``tests/docs/test_docs.py`` does the same).
 """
 
 from __future__ import annotations

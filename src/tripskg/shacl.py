@@ -4,7 +4,7 @@ pyshacl walks the graph node by node in Python and needs the data in rdflib; at 
 activities that takes minutes. Here every constraint component of every shape becomes one
 SPARQL query over all focus nodes at once, evaluated by Oxigraph. The supported subset is the
 one the project's shapes use (see ``COMPONENTS``); an unsupported component is an error, never
-silently skipped. ``tests/test_shacl.py`` checks that the results equal pyshacl's on every shape
+silently skipped. ``tests/validate/test_shacl.py`` checks that the results equal pyshacl's on every shape
 fixture.
 """
 

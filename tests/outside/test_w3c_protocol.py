@@ -140,6 +140,7 @@ def check_response(r: httpx.Response, req: Request) -> None:
             assert value is req.boolean
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("test", [pytest.param(t, id=t.name) for t in TESTS])
 def test_w3c_protocol(endpoint: str, test: ProtocolTest) -> None:
     with httpx.Client(base_url=endpoint, timeout=60, follow_redirects=False) as client:
@@ -183,6 +184,7 @@ def read_only_endpoint(server_factory, small_dist: Path, tmp_path_factory) -> st
     return server_factory("--workers", "1", dist=dist).url
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("test", [pytest.param(t, id=t.name) for t in TESTS])
 def test_w3c_protocol_read_only(read_only_endpoint: str, test: ProtocolTest) -> None:
     """Without --write-token: every update is refused (403, saying why; the suite's bad

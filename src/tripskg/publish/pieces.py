@@ -9,7 +9,7 @@ Every dump file is a head, a sequence of *pieces* and a tail:
   Council meetings named by several reports) is *shared*. A piece is a maximal run of
   consecutive subjects with the same owner, serialized on its own. pyoxigraph's Turtle and
   RDF/XML writers stream subject by subject, so the pieces put together are the bytes of one
-  serialization of the whole union (``tests/test_pieces.py``);
+  serialization of the whole union (``tests/publish/test_pieces.py``);
 - the per-graph dumps (``tripskg.trig``, ``tripskg.nq.gz``, ``tripskg.jsonld``) hold one piece
   per named graph;
 - gzip files are one gzip member per piece (RFC 1952 §2.2: a gzip file is a series of

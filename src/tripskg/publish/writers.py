@@ -8,7 +8,7 @@ on a large graph they take as long as the dumps, so running them side by side us
 core. Workers are forked after the store is built, so they share it (copy on write) instead
 of receiving it; they die with the build process (``PR_SET_PDEATHSIG``), so a killed build
 leaves no worker behind. The output is the same bytes whether the jobs run in one process or
-several (``tests/test_publish.py``).
+several (``tests/publish/test_publish.py``).
 """
 
 from __future__ import annotations
