@@ -37,9 +37,13 @@ from ..web.release import release_view
 from ..workers import Helper
 from .atomic import BUILDS_SUFFIX, PAUSE_ENV, PAUSE_STEPS, atomic_output, pause_point
 from .dumps import DUMPS, MEDIA_TYPES, write_dump
+from .findings import CSV_FILE as FINDINGS_CSV
+from .findings import findings, write_findings_csv
 from .jsonld import CONTEXT_FILE, context, write_context
 from .ontodoc import write_ontology_docs
 from .pieces import GraphSource, assemble_all, content_key, plan_dumps, reusable_spans
+from .querystore import DUMP as DUMP_NQ
+from .querystore import changed_graphs
 from .site import DOWNLOADS, site_downloads, write_site
 from .void import (
     Distribution,
@@ -236,12 +240,15 @@ def _publish(result: BuildResult, folder: Path, step: Callable[[str], None], hel
         iris, len(result.reports), result.n_activities)
     void = releasing.void(void, iris, settings.download_base)
     void_problems = helper.submit(__name__, "validate_void", void)  # beside what follows
+    query_store = _query_store(result, folder, sources, assembled[DUMP_NQ][0], helper,
+                               step) if settings.query_store else None
     write_void(folder / "void.ttl", void, iris)
     write_context(folder / CONTEXT_FILE, ctx)
     (folder / "validation.ttl").write_bytes(
         serialize(ox.parse(validation.report, format=ox.RdfFormat.N_TRIPLES),
                   ox.RdfFormat.TURTLE, {"sh": STANDARD_PREFIXES["sh"]})
     )
+    write_findings_csv(folder / FINDINGS_CSV, findings(result.warnings, validation.results))
 
     pause_point("ontology")
     step("writing ontology/index.html")
@@ -275,7 +282,33 @@ def _publish(result: BuildResult, folder: Path, step: Callable[[str], None], hel
     if result.cache is not None:
         step("recording the pieces in the build cache")
         _keep_manifest(result, result.cache, validation, folder, assembled, stats, graph_of)
+    if query_store is not None:
+        step("waiting for the query store (beside the build: <build>.store/)")
+        query_store()
     return Published(record, validation)
+
+
+def _query_store(result: BuildResult, folder: Path, sources: list[GraphSource], digest: str,
+                 helper: Helper, step: Callable[[str], None]) -> Callable[[], object]:
+    """The query store beside ``folder``, written by the helper process (the returned function
+    waits for it): on a rebuild, a copy of the last one with the changed graphs written
+    again; else the dump bulk-loaded."""
+    target = folder.with_name(folder.name + ".store")
+    manifest = result.cache.manifest if result.cache is not None else None
+    keys = {s.name or "": s.key for s in sources}
+    previous = changed = None
+    if manifest is not None:
+        last = Path(manifest.folder)
+        previous = last.with_name(last.name + ".store")
+        names = changed_graphs(previous, keys)
+        lines = {s.name or "": s.lines for s in sources}
+        total = sum(len(v) for v in lines.values())
+        if names is not None and sum(len(lines.get(n, ())) for n in names) < total / 4:
+            changed = {n: b"".join(lines[n]) for n in names if n in lines}
+            step(f"query store: {len(changed)} graphs to write into a copy of the last "
+                 "build's")
+    return helper.submit("tripskg.publish.querystore", "make_query_store", folder, target,
+                         digest, keys if result.cache is not None else {}, previous, changed)
 
 
 def _settled_outcomes(result: BuildResult) -> dict[str, PartOutcome]:
