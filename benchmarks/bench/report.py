@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .cli_figure import section_cli
 from .processes import run_cell
 from .report_build import section_build, section_incremental, section_validation
 from .report_serve import section_api, section_queries, section_site, section_throughput
@@ -61,6 +62,7 @@ def render(r: dict[str, Any], args: argparse.Namespace) -> str:
     section_validation(r, args, summary, sections)
     section_site(r, args, summary, sections)
     section_queries(r, args, summary, sections)
+    section_cli(r, args, summary, sections)
     section_api(r, args, summary, sections)
     section_throughput(r, args, summary, sections)
 

@@ -120,8 +120,8 @@ def _print_results(state: State, validation: Validation, result: BuildResult | N
 @click.option("--site", is_flag=True,
               help="Also write the static linked-data site (dist/site/; slow on large "
                    "graphs; tripskg serve renders the same pages without it).")
-@click.option("--no-site", is_flag=True, hidden=True,
-              help="Accepted for old scripts: the site is off unless --site is given.")
+@click.option("--no-site", is_flag=True,
+              help="No static site: the default now; accepted for old scripts.")
 @_jobs_option
 @click.option("--no-cache", is_flag=True,
               help="Read every report again instead of reusing unchanged ones from "
