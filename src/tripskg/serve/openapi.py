@@ -8,7 +8,7 @@ from .. import __version__
 from ..queries import DATA_KINDS, Param, SavedQuery
 from ..web.formats import DOCUMENT_OFFERS, JSON
 
-RESERVED = ("shape", "format")
+RESERVED = ("shape", "format", "limit", "offset", "download")
 SPARQL_JSON, _, *TEXT_DOCUMENTS = DOCUMENT_OFFERS  # results JSON, plain JSON, CSV, TSV
 
 
