@@ -158,7 +158,7 @@ def test_html_form_page(client: httpx.Client) -> None:
     html = r.text
     assert 'href="/id/activity/example-annex/EX-2"' in html
     assert "Example: regional seminar on access to medicines" in html
-    assert "format=csv" in html and "/api/queries/activities-by-country?country=BGD" in html
+    assert "download=csv" in html and "/api/queries/activities-by-country?country=BGD" in html
     assert "VALUES ?country { &lt;https://w3id.org/tripskg/id/country/BGD&gt; }" in html
     assert 'value="BGD"' in html
     index = client.get("/queries").text

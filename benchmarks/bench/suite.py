@@ -318,6 +318,21 @@ class Suite:
             f[n] = cli_runs(dist, self.data[n], self.logs / f"cli-{n}.log")
             self.save()
 
+    def fig_sidebyside(self) -> None:
+        """tripskg serve vs Oxigraph's server vs Virtuoso on the largest build (see
+        bench/sidebyside.py): 3 calls per query and engine, 2 rounds of 8 s per engine at
+        concurrency 1 and 8."""
+        n = max(self.args.sizes)
+        f = self.r["sidebyside"] = {"activities": n}
+        dist = self.dists.get(n)
+        need = 240 if n <= 10_000 else 480
+        if dist is None or not self.fits(need):
+            f["error"] = "skipped: no build" if dist is None else self.skip_reason(need)
+            return
+        f["run"] = self.child("sidebyside", min(self.left(), need * 2), "--dist", dist,
+                              "--data", self.data[n], "--store", self.work / "sidebyside",
+                              "--reps", 3, "--requests", 2, "--window", 8, "--per-report", 5)
+
     def fig_api(self) -> None:
         n = max(self.args.sizes)
         f = self.r["api"] = {"activities": n}
@@ -438,6 +453,7 @@ class Suite:
                 self.step("cli", self.fig_cli)
                 self.step("api", self.fig_api)
                 self.step("throughput", self.fig_throughput)
+                self.step("sidebyside", self.fig_sidebyside)
                 self.step("site", self.fig_site)
                 self.step("validation", self.fig_validation)
         finally:
