@@ -43,7 +43,7 @@ from .jsonld import CONTEXT_FILE, context, write_context
 from .ontodoc import write_ontology_docs
 from .pieces import GraphSource, assemble_all, content_key, plan_dumps, reusable_spans
 from .querystore import DUMP as DUMP_NQ
-from .querystore import changed_graphs
+from .querystore import changed_graphs, start_query_store
 from .site import DOWNLOADS, site_downloads, write_site
 from .void import (
     Distribution,
@@ -240,8 +240,8 @@ def _publish(result: BuildResult, folder: Path, step: Callable[[str], None], hel
         iris, len(result.reports), result.n_activities)
     void = releasing.void(void, iris, settings.download_base)
     void_problems = helper.submit(__name__, "validate_void", void)  # beside what follows
-    query_store = _query_store(result, folder, sources, assembled[DUMP_NQ][0], helper,
-                               step) if settings.query_store else None
+    query_store = _query_store(result, folder, sources, assembled[DUMP_NQ][0], step
+                               ) if settings.query_store else None
     write_void(folder / "void.ttl", void, iris)
     write_context(folder / CONTEXT_FILE, ctx)
     (folder / "validation.ttl").write_bytes(
@@ -289,10 +289,10 @@ def _publish(result: BuildResult, folder: Path, step: Callable[[str], None], hel
 
 
 def _query_store(result: BuildResult, folder: Path, sources: list[GraphSource], digest: str,
-                 helper: Helper, step: Callable[[str], None]) -> Callable[[], object]:
-    """The query store beside ``folder``, written by the helper process (the returned function
-    waits for it): on a rebuild, a copy of the last one with the changed graphs written
-    again; else the dump bulk-loaded."""
+                 step: Callable[[str], None]) -> Callable[[], object]:
+    """The query store beside ``folder``, written by a spawned process while the build goes
+    on (the returned function waits for it): on a rebuild, a copy of the last one with the
+    changed graphs written again; else the dump bulk-loaded."""
     target = folder.with_name(folder.name + ".store")
     manifest = result.cache.manifest if result.cache is not None else None
     keys = {s.name or "": s.key for s in sources}
@@ -307,8 +307,8 @@ def _query_store(result: BuildResult, folder: Path, sources: list[GraphSource], 
             changed = {n: b"".join(lines[n]) for n in names if n in lines}
             step(f"query store: {len(changed)} graphs to write into a copy of the last "
                  "build's")
-    return helper.submit("tripskg.publish.querystore", "make_query_store", folder, target,
-                         digest, keys if result.cache is not None else {}, previous, changed)
+    return start_query_store(folder, target, digest, keys if result.cache is not None else {},
+                             previous, changed)
 
 
 def _settled_outcomes(result: BuildResult) -> dict[str, PartOutcome]:

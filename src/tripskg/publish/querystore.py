@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import gzip
 import json
+import multiprocessing as mp
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import pyoxigraph as ox
 
@@ -99,8 +101,7 @@ def make_query_store(dist: Path, target: Path, digest: str, keys: dict[str, str]
     ``changed`` (the N-Triples of each graph :func:`changed_graphs` named; a graph the build
     no longer has is absent): a copy of ``previous`` (hard links, so cheap) where only those
     graphs are written again; returns how many. Else (or when the copy fails) the dump is
-    bulk-loaded; returns None. Runs in a helper process: the build process itself never opens
-    RocksDB (its threads would be inherited half-way by the workers it forks)."""
+    bulk-loaded; returns None. Runs in a spawned process (:func:`start_query_store`)."""
     if previous is not None and changed is not None:
         try:
             _fresh(target)
@@ -124,6 +125,24 @@ def make_query_store(dist: Path, target: Path, digest: str, keys: dict[str, str]
             return len(changed)
     write_query_store(dist, target, digest, keys)
     return None
+
+
+def start_query_store(*args: Any) -> Callable[[], int | None]:
+    """Run :func:`make_query_store` (same arguments) in a fresh, spawned process; returns
+    the function that waits for it. Never in a forked one, nor in the build process: once a
+    process has opened a RocksDB store, its background threads are part of the process state,
+    and a child forked from it that opens a store waits for threads it does not have."""
+    pool = mp.get_context("spawn").Pool(1)
+    pending = pool.apply_async(make_query_store, args)
+
+    def wait() -> int | None:
+        try:
+            return cast("int | None", pending.get())
+        finally:
+            pool.close()
+            pool.join()
+
+    return wait
 
 
 @dataclass(frozen=True)
