@@ -154,3 +154,14 @@ def test_worker_pages_equal_slices_of_the_whole_answer(small_dist: Path, limit: 
                 r["activity"].value for r in rows]  # type: ignore[union-attr]
         else:
             assert answer.table.rows == rows
+
+
+def test_a_variable_named_from_is_not_a_dataset_clause() -> None:
+    """ldc-beneficiaries filters on ?from: /sparql must still query the union graph."""
+    from tripskg.serve.querytext import has_dataset_clause
+
+    assert not has_dataset_clause("SELECT * { ?d <p> ?from FILTER(?from <= ?day) }")
+    assert not has_dataset_clause("SELECT * { ?d <p> $from FILTER($from < <x>) }")
+    assert has_dataset_clause("SELECT * FROM <urn:g> { ?s ?p ?o }")
+    assert has_dataset_clause("select * from named tkg:g { ?s ?p ?o }")
+    assert has_dataset_clause(load_queries()["ldc-beneficiaries"].text) is False

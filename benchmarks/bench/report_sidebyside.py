@@ -67,6 +67,13 @@ def section_sidebyside(r: dict[str, Any], args: argparse.Namespace,
         L.append(f"| {name} | {rows}{'' if same else ' **differ**'} | "
                  + " | ".join(fmt_ms(med.get(e)) for e in ORDER)
                  + f" | {_ratio(med.get('tripskg'), med.get('oxigraph'))} |")
+    errs = {f"{name} ({e})": msg for name, q in d.get("per_query", {}).items()
+            for e, msg in q["errors"].items()}
+    if errs:
+        L += ["", "Errors (first call of each):"] + [f"- {k}: `{v}`" for k, v in errs.items()]
+    if d.get("left_out_of_mix"):
+        L += ["", "Left out of the mixed load (an engine answered them with an error): "
+              + ", ".join(d["left_out_of_mix"]) + "."]
     L += ["", "| concurrency | engine | req/s | p50 ms | p95 ms | errors | vs oxigraph |",
           "|---:|---|---:|---:|---:|---:|---:|"]
     for c, per in d.get("mixed", {}).items():

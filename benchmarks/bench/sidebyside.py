@@ -94,7 +94,9 @@ async def _ask(client: Any, url: str, text: str) -> tuple[float, int | None, str
     t0 = time.perf_counter()
     try:
         r = await client.post(url, data={"query": text}, headers={"Accept": JSON_RESULTS})
-        r.raise_for_status()
+        if r.status_code != 200:
+            return (time.perf_counter() - t0) * 1000, None, \
+                f"HTTP {r.status_code}: {' '.join(r.text.split())[:160]}"
         n = len(r.json()["results"]["bindings"])
     except (httpx.HTTPError, ValueError, KeyError) as e:
         return (time.perf_counter() - t0) * 1000, None, f"{type(e).__name__}: {str(e)[:100]}"
@@ -204,6 +206,10 @@ def child_sidebyside(a: argparse.Namespace) -> dict[str, Any]:
             except (RuntimeError, OSError, subprocess.SubprocessError) as e:
                 out["engines"][engine] = {"error": f"failed: {e}"[:300]}
         out["per_query"] = asyncio.run(per_query(urls, mix, a.reps))
+        # the mixed load sends only the queries every engine answers
+        failing = [n for n, q in out["per_query"].items() if q["errors"]]
+        out["left_out_of_mix"] = failing
+        mix = [(n, t) for n, t in mix if n not in failing] or mix
         rounds: dict[str, dict[str, list[dict[str, Any]]]] = {}
         for c in (1, 8):
             per: dict[str, list[dict[str, Any]]] = {e: [] for e in urls}
