@@ -108,7 +108,8 @@ def test_openapi_is_valid_and_generated_from_headers(client: httpx.Client) -> No
         op = spec["paths"][f"/api/queries/{q['name']}"]["get"]
         assert op["summary"] == q["title"]
         names = [p["name"] for p in op["parameters"]]
-        assert names == [p["name"] for p in q["params"]] + ["shape", "format"]
+        assert names == [p["name"] for p in q["params"]] + ["shape", "format", "limit", "offset",
+                                                            "download"]
         for p, doc in zip(q["params"], op["parameters"], strict=False):
             assert doc["required"] == p["required"]
     kind = spec["paths"]["/api/queries/activities-by-country"]["get"]["parameters"][1]

@@ -240,8 +240,6 @@ def _publish(result: BuildResult, folder: Path, step: Callable[[str], None], hel
         iris, len(result.reports), result.n_activities)
     void = releasing.void(void, iris, settings.download_base)
     void_problems = helper.submit(__name__, "validate_void", void)  # beside what follows
-    query_store = _query_store(result, folder, sources, assembled[DUMP_NQ][0], step
-                               ) if settings.query_store else None
     write_void(folder / "void.ttl", void, iris)
     write_context(folder / CONTEXT_FILE, ctx)
     (folder / "validation.ttl").write_bytes(
@@ -263,6 +261,9 @@ def _publish(result: BuildResult, folder: Path, step: Callable[[str], None], hel
     if problems:
         raise VoidError("void.ttl does not conform to shapes/dcat/void.ttl",
                         hint="; ".join(problems[:5]))
+    # started once nothing likely fails any more (a failed build leaves no store writing)
+    query_store = _query_store(result, folder, sources, assembled[DUMP_NQ][0], step
+                               ) if settings.query_store else None
     digests = {name: digest for name, (digest, _) in assembled.items()}
     digests.update({name: sha256(folder / name) for name in DOWNLOADS
                     if name not in digests and (folder / name).is_file()})
