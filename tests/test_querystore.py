@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tripskg.publish.querystore import store_dir
 from tripskg.queries import bind, load_dist_store, load_queries, run_local, to_csv
+from tripskg.querystore import store_dir
 from tripskg.reference import load_reference
 
 from .conftest import ROOT, run_cli

@@ -35,8 +35,8 @@ def _call(dist: Path, name: str, params: dict[str, str], log: Path) -> tuple[flo
 
 
 def cli_runs(dist: Path, data: Path, log: Path) -> dict[str, Any]:
-    from tripskg.publish.querystore import store_dir
     from tripskg.queries import load_queries
+    from tripskg.querystore import store_dir
 
     report = first_report_iri(data)
     saved = load_queries()

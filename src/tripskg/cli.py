@@ -122,6 +122,9 @@ def _print_results(state: State, validation: Validation, result: BuildResult | N
                    "graphs; tripskg serve renders the same pages without it).")
 @click.option("--no-site", is_flag=True,
               help="No static site: the default now; accepted for old scripts.")
+@click.option("--no-query-store", is_flag=True,
+              help="Skip the on-disk store that 'tripskg query --from OUT' opens (beside the "
+                   "build folder); queries then load the dump.")
 @_jobs_option
 @click.option("--no-cache", is_flag=True,
               help="Read every report again instead of reusing unchanged ones from "
@@ -130,8 +133,9 @@ def _print_results(state: State, validation: Validation, result: BuildResult | N
 @click.pass_obj
 def build(state: State, data_dir: Path | None, base: str, out_dir: Path,
           sparql_endpoint: str | None, download_base: str | None, site: bool,
-          no_site: bool, jobs: int | None, no_cache: bool, data_version: str | None,
-          issued: str | None, previous_dir: Path | None, keep_versions: int) -> None:
+          no_site: bool, no_query_store: bool, jobs: int | None, no_cache: bool,
+          data_version: str | None, issued: str | None, previous_dir: Path | None,
+          keep_versions: int) -> None:
     """Build, validate and publish the graph into OUT (atomically)."""
     import gc
 
@@ -144,6 +148,7 @@ def build(state: State, data_dir: Path | None, base: str, out_dir: Path,
         cache_dir = None if no_cache else out_dir.with_name(out_dir.name + ".cache")
         _build(state, data_dir, out_dir, _settings(
             base, jobs, cache_dir=cache_dir, site=site and not no_site,
+            query_store=not no_query_store,
             sparql_endpoint=sparql_endpoint, download_base=download_base, **release))
     finally:
         gc.enable()
@@ -306,7 +311,7 @@ def query(state: State, name: str | None, params: tuple[str, ...], query_file: P
         if endpoint:
             table = run_remote(endpoint, text, limit, default_graphs=list(default_graphs))
         else:
-            from .publish.querystore import dist_store
+            from .querystore import dist_store
 
             opened = dist_store(dist_dir)
             if opened.fallback:  # the dump is loaded: seconds on large builds

@@ -18,7 +18,7 @@ class BuildSettings:
     report again). ``site``: write the static linked-data site; without it, reports unchanged
     since the last cached build may stay out of the store (see ``build.build_graph``).
     ``query_store``: also write the on-disk store ``tripskg query`` opens read-only
-    (``publish/querystore.py``).
+    (``querystore.py``).
     """
 
     iris: IRIs = IRIs()

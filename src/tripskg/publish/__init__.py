@@ -29,6 +29,8 @@ from ..checksums import sha256
 from ..iris import IRIs, owner_key, safe_key
 from ..oxutil import dump, serialize
 from ..prefixes import prefixes
+from ..querystore import DUMP as DUMP_NQ
+from ..querystore import changed_graphs, start_query_store
 from ..releases.step import ReleaseOptions, release_step
 from ..settings import BuildSettings
 from ..validate import Result, Validation, validate_graph
@@ -42,8 +44,6 @@ from .findings import findings, write_findings_csv
 from .jsonld import CONTEXT_FILE, context, write_context
 from .ontodoc import write_ontology_docs
 from .pieces import GraphSource, assemble_all, content_key, plan_dumps, reusable_spans
-from .querystore import DUMP as DUMP_NQ
-from .querystore import changed_graphs, start_query_store
 from .site import DOWNLOADS, site_downloads, write_site
 from .void import (
     Distribution,

@@ -174,7 +174,7 @@ def open_query_store(dist: Path) -> ox.Store | str:
 def dist_store(dist: Path) -> Opened:
     """The store to run a query over ``dist``: the query store when it is fresh, else the dump
     loaded into memory (slow on large builds), with the reason."""
-    from ..queries import load_dist_store
+    from .queries import load_dist_store
 
     opened = open_query_store(dist) if (dist / DUMP).is_file() else None
     if isinstance(opened, ox.Store):
