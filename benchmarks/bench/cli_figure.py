@@ -86,7 +86,7 @@ def section_cli(r: dict[str, Any], args: argparse.Namespace,
         d = e.get("dump")
         if d:
             L.append(f"| {n:,} | {d['name']} (store hidden: dump loaded) | {d['rows']:,} | "
-                     f"{d['s']:.2f} (1 call) | no (note printed: {yes(d['fallback_note'])}) |")
+                     f"{d['s']:.2f} (1 call) | no (note printed: {'yes' if d['fallback_note'] else '**no**'}) |")
         if "error" in e:
             L.append(f"| {n:,} | {e['error']} | | | |")
     big = max(int(n) for n in f)
