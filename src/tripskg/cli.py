@@ -23,7 +23,7 @@ from .cli_releases import (
     release_settings,
 )
 from .errors import ErrorGroup, TripsKGError
-from .terminal import EXIT_DATA, EXIT_USAGE, State, err, out
+from .terminal import EXIT_DATA, EXIT_USAGE, NO_SITE, State, err, out, print_results, query_store
 from .terminal import fail as _fail
 from .vocab import DEFAULT_BASE
 
@@ -95,19 +95,6 @@ def _run_build(state: State, data_dir: Path | None, settings: BuildSettings,
     return result
 
 
-def _print_results(state: State, validation: Validation, result: BuildResult | None = None,
-                   where: str | None = None) -> None:
-    """Violations one per line; warnings (the readers' and SHACL's) summarised unless -v."""
-    from .publish.findings import findings, summary
-
-    for r in validation.violations:
-        err.print(f"[red]violation[/red]: {escape(r.render())}")
-    if not state.quiet:
-        items = findings(result.warnings if result else [], validation.results)
-        for kind, text in summary(items, full=state.verbose, where=where):
-            err.print(f"[yellow]{kind}[/yellow]: {escape(text)}" if kind else escape(text))
-
-
 @main.command()
 @_data_option
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("dist"),
@@ -172,19 +159,18 @@ def _build(state: State, data_dir: Path | None, out_dir: Path, settings: BuildSe
             published = publish(result, work, state.progress, settings=settings)
             state.progress(f"replacing {out_dir}")
     except Nonconforming as e:
-        _print_results(state, e.validation, result, str(out_dir))
+        print_results(state, e.validation, result, str(out_dir))
         n = len(e.validation.violations)
         err.print(f"{n} SHACL violation{'s' if n != 1 else ''}; {out_dir} was left untouched")
         sys.exit(EXIT_DATA)
     except TripsKGError as e:
         _fail([e])
-    _print_results(state, published.validation, result, str(out_dir))
+    print_results(state, published.validation, result, str(out_dir))
     print_version(state, out_dir)
     counts = published.record["counts"]
     assert isinstance(counts, dict)
     if not settings.site:
-        state.info("no static site (tripskg build --site writes it; tripskg serve renders "
-                   "the same pages)")
+        state.info(NO_SITE)
     state.info(
         f"built {out_dir}: {counts['reports']} reports, {counts['activities']} activities, "
         f"{counts['triples']:,} triples, {counts['violations']} violations, "
@@ -200,7 +186,7 @@ def validate(state: State, data_dir: Path | None, base: str, jobs: int | None) -
     """Read and validate the sources without writing anything."""
     result, validation = _run_build(state, data_dir, _settings(base, jobs))
     assert validation is not None
-    _print_results(state, validation, result)
+    print_results(state, validation, result)
     n = len(validation.violations)
     warnings = len(validation.warnings)
     state.info(f"{len(result.reports)} reports, {result.n_activities} activities: "
@@ -311,13 +297,7 @@ def query(state: State, name: str | None, params: tuple[str, ...], query_file: P
         if endpoint:
             table = run_remote(endpoint, text, limit, default_graphs=list(default_graphs))
         else:
-            from .querystore import dist_store
-
-            opened = dist_store(dist_dir)
-            if opened.fallback:  # the dump is loaded: seconds on large builds
-                err.print(f"[yellow]note[/yellow]: {escape(opened.fallback)}; loading "
-                          f"{dist_dir}/tripskg.nq.gz instead (tripskg build writes it again)")
-            table = run_local(opened.store, text, limit)
+            table = run_local(query_store(dist_dir), text, limit)
     except QueryError as e:
         err.print(f"[red]error[/red]: {escape(e.render())}")
         sys.exit(EXIT_USAGE)
