@@ -60,7 +60,7 @@ lint: $(STAMP)
 # Benchmarks against baselines measured in the same run (benchmarks/README.md): make bench
 # (<= 15 min, writes benchmarks/RESULTS.md); make bench-large (1M activities, long; idle machine).
 bench: $(STAMP)
-	@$(BIN)/python -c "import rdflib_endpoint" 2>/dev/null || $(BIN)/pip install --quiet -e '.[test,bench]'
+	@$(BIN)/python -c "import rdflib_endpoint" 2>/dev/null && test -x $(BIN)/oxigraph || $(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/run.py --label "make bench"
 
 bench-large: $(STAMP)

@@ -31,7 +31,7 @@ LAYERS: list[tuple[str, list[str]]] = [
                "tripskg.provenance"]),
     # what runs over a built graph: SHACL and the saved queries
     ("validate", ["tripskg.validate", "tripskg.shacl", "tripskg.shacl_shapes",
-                  "tripskg.queries"]),
+                  "tripskg.queries", "tripskg.querystore"]),
     ("build", ["tripskg.parts", "tripskg.buildcache", "tripskg.build"]),
     # versions, diffs, feeds, the quality report and check: over built dists and the build
     ("releases", ["tripskg.releases"]),

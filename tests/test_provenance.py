@@ -217,7 +217,8 @@ def test_activity_page_shows_the_attribution_with_its_label(tmp_path: Path) -> N
     from .conftest import TESTS, run_cli
 
     out = tmp_path / "dist"
-    res = run_cli("build", "--data", str(TESTS / "data" / "queryfix"), "--out", str(out))
+    res = run_cli("build", "--site", "--data", str(TESTS / "data" / "queryfix"), "--out",
+                  str(out))
     assert res.exit_code == 0, res.stderr
     page = (out / "site" / "id" / "activity" / "fx-who-2022" / "1.html").read_text("utf-8")
     assert 'title="tkg:attribution">attribution</a>' in page

@@ -262,8 +262,14 @@ def child_load(a: argparse.Namespace) -> dict[str, Any]:
             "kinds": [k for k, _ in jobs], "rows": {str(i): n for i, n in rows.items()}}
 
 
+def child_sidebyside(a: argparse.Namespace) -> dict[str, Any]:
+    from .sidebyside import child_sidebyside as run
+
+    return run(a)
+
+
 CHILDREN = {"floor": child_floor, "queries": child_queries, "validate": child_validate,
-            "api": child_api, "load": child_load}
+            "api": child_api, "load": child_load, "sidebyside": child_sidebyside}
 
 
 def child_main(argv: list[str]) -> int:

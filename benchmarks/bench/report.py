@@ -9,9 +9,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .cli_figure import section_cli
 from .processes import run_cell
 from .report_build import section_build, section_incremental, section_validation
 from .report_serve import section_api, section_queries, section_site, section_throughput
+from .report_sidebyside import section_sidebyside
 
 
 def render(r: dict[str, Any], args: argparse.Namespace) -> str:
@@ -61,8 +63,10 @@ def render(r: dict[str, Any], args: argparse.Namespace) -> str:
     section_validation(r, args, summary, sections)
     section_site(r, args, summary, sections)
     section_queries(r, args, summary, sections)
+    section_cli(r, args, summary, sections)
     section_api(r, args, summary, sections)
     section_throughput(r, args, summary, sections)
+    section_sidebyside(r, args, summary, sections)
 
     # ---------------------------------------------------------------- summary + rest
     if summary:

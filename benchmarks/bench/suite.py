@@ -145,9 +145,10 @@ class Suite:
     def build(self, n: int, data: Path, site: bool, out: Path | None = None,
               extra: tuple[str, ...] = (), name: str | None = None) -> Run:
         out = out or self.work / f"dist-{n}{'-site' if site else ''}"
+        # the default build (no flags) has no site since issue 18: --site adds it
         cmd = [TRIPSKG, "-v", "build", "--data", str(data), "--out", str(out), *extra]
-        if not site:
-            cmd.append("--no-site")
+        if site:
+            cmd.append("--site")
         run = self.proc(cmd, self.args.build_timeout,
                         name or f"build-{n}{'-site' if site else ''}")
         run.data = {"dist": str(out), "steps": build_steps(run.stderr, run.seconds),
@@ -301,6 +302,37 @@ class Suite:
             f[key] = self.child("queries", cap, *opts)
             self.save()
 
+    def fig_cli(self) -> None:
+        """``tripskg query NAME --from dist`` as a user runs it, each call a fresh process:
+        over the query store (median of ``CLI_RUNS``), and once with the store hidden (the
+        dump loaded, as before issue 18)."""
+        from .cli_figure import cli_runs
+
+        f = self.r["cli"] = {}
+        for n in self.args.sizes:
+            dist = self.dists.get(n)
+            need = 60 if n <= 10_000 else 150
+            if dist is None or not self.fits(need):
+                f[n] = {"error": "skipped: no build" if dist is None else self.skip_reason(need)}
+                continue
+            f[n] = cli_runs(dist, self.data[n], self.logs / f"cli-{n}.log")
+            self.save()
+
+    def fig_sidebyside(self) -> None:
+        """tripskg serve vs Oxigraph's server vs Virtuoso on the largest build (see
+        bench/sidebyside.py): 3 calls per query and engine, 2 rounds of 8 s per engine at
+        concurrency 1 and 8."""
+        n = max(self.args.sizes)
+        f = self.r["sidebyside"] = {"activities": n}
+        dist = self.dists.get(n)
+        need = 240 if n <= 10_000 else 480
+        if dist is None or not self.fits(need):
+            f["error"] = "skipped: no build" if dist is None else self.skip_reason(need)
+            return
+        f["run"] = self.child("sidebyside", min(self.left(), need * 2), "--dist", dist,
+                              "--data", self.data[n], "--store", self.work / "sidebyside",
+                              "--reps", 3, "--requests", 2, "--window", 8, "--per-report", 5)
+
     def fig_api(self) -> None:
         n = max(self.args.sizes)
         f = self.r["api"] = {"activities": n}
@@ -418,8 +450,10 @@ class Suite:
             self.step("incremental", self.fig_incremental)
             if not a.large:
                 self.step("queries", self.fig_queries)
+                self.step("cli", self.fig_cli)
                 self.step("api", self.fig_api)
                 self.step("throughput", self.fig_throughput)
+                self.step("sidebyside", self.fig_sidebyside)
                 self.step("site", self.fig_site)
                 self.step("validation", self.fig_validation)
         finally:

@@ -23,7 +23,7 @@ from .cli_releases import (
     release_settings,
 )
 from .errors import ErrorGroup, TripsKGError
-from .terminal import EXIT_DATA, EXIT_USAGE, State, err, out
+from .terminal import EXIT_DATA, EXIT_USAGE, NO_SITE, State, err, out, print_results, query_store
 from .terminal import fail as _fail
 from .vocab import DEFAULT_BASE
 
@@ -92,17 +92,7 @@ def _run_build(state: State, data_dir: Path | None, settings: BuildSettings,
         _fail(g.errors)
     except TripsKGError as e:
         _fail([e])
-    for w in result[0].warnings:
-        if not state.quiet:
-            err.print(f"[yellow]warning[/yellow]: {escape(w.render())}")
     return result
-
-
-def _print_results(state: State, validation: Validation) -> None:
-    for r in validation.results:
-        colour = "red" if r.severity == "Violation" else "yellow"
-        if r.severity == "Violation" or not state.quiet:
-            err.print(f"[{colour}]{r.severity.lower()}[/{colour}]: {escape(r.render())}")
 
 
 @main.command()
@@ -114,8 +104,14 @@ def _print_results(state: State, validation: Validation) -> None:
 @click.option("--download-base", metavar="URL", default=None,
               help="Where the dumps are downloaded from (dcat:downloadURL in void.ttl). "
                    "[default: <base>downloads/, the path tripskg serve answers]")
+@click.option("--site", is_flag=True,
+              help="Also write the static linked-data site (dist/site/; slow on large "
+                   "graphs; tripskg serve renders the same pages without it).")
 @click.option("--no-site", is_flag=True,
-              help="Skip the static linked-data site (dist/site/).")
+              help="No static site: the default now; accepted for old scripts.")
+@click.option("--no-query-store", is_flag=True,
+              help="Skip the on-disk store that 'tripskg query --from OUT' opens (beside the "
+                   "build folder); queries then load the dump.")
 @_jobs_option
 @click.option("--no-cache", is_flag=True,
               help="Read every report again instead of reusing unchanged ones from "
@@ -123,9 +119,10 @@ def _print_results(state: State, validation: Validation) -> None:
 @release_options
 @click.pass_obj
 def build(state: State, data_dir: Path | None, base: str, out_dir: Path,
-          sparql_endpoint: str | None, download_base: str | None, no_site: bool,
-          jobs: int | None, no_cache: bool, data_version: str | None, issued: str | None,
-          previous_dir: Path | None, keep_versions: int) -> None:
+          sparql_endpoint: str | None, download_base: str | None, site: bool,
+          no_site: bool, no_query_store: bool, jobs: int | None, no_cache: bool,
+          data_version: str | None, issued: str | None, previous_dir: Path | None,
+          keep_versions: int) -> None:
     """Build, validate and publish the graph into OUT (atomically)."""
     import gc
 
@@ -137,7 +134,8 @@ def build(state: State, data_dir: Path | None, base: str, out_dir: Path,
     try:
         cache_dir = None if no_cache else out_dir.with_name(out_dir.name + ".cache")
         _build(state, data_dir, out_dir, _settings(
-            base, jobs, cache_dir=cache_dir, site=not no_site,
+            base, jobs, cache_dir=cache_dir, site=site and not no_site,
+            query_store=not no_query_store,
             sparql_endpoint=sparql_endpoint, download_base=download_base, **release))
     finally:
         gc.enable()
@@ -161,16 +159,18 @@ def _build(state: State, data_dir: Path | None, out_dir: Path, settings: BuildSe
             published = publish(result, work, state.progress, settings=settings)
             state.progress(f"replacing {out_dir}")
     except Nonconforming as e:
-        _print_results(state, e.validation)
+        print_results(state, e.validation, result, str(out_dir))
         n = len(e.validation.violations)
         err.print(f"{n} SHACL violation{'s' if n != 1 else ''}; {out_dir} was left untouched")
         sys.exit(EXIT_DATA)
     except TripsKGError as e:
         _fail([e])
-    _print_results(state, published.validation)
+    print_results(state, published.validation, result, str(out_dir))
     print_version(state, out_dir)
     counts = published.record["counts"]
     assert isinstance(counts, dict)
+    if not settings.site:
+        state.info(NO_SITE)
     state.info(
         f"built {out_dir}: {counts['reports']} reports, {counts['activities']} activities, "
         f"{counts['triples']:,} triples, {counts['violations']} violations, "
@@ -186,7 +186,7 @@ def validate(state: State, data_dir: Path | None, base: str, jobs: int | None) -
     """Read and validate the sources without writing anything."""
     result, validation = _run_build(state, data_dir, _settings(base, jobs))
     assert validation is not None
-    _print_results(state, validation)
+    print_results(state, validation, result)
     n = len(validation.violations)
     warnings = len(validation.warnings)
     state.info(f"{len(result.reports)} reports, {result.n_activities} activities: "
@@ -262,7 +262,6 @@ def query(state: State, name: str | None, params: tuple[str, ...], query_file: P
         QueryError,
         bind,
         get_query,
-        load_dist_store,
         parse_query_file,
         run_local,
         run_remote,
@@ -298,7 +297,7 @@ def query(state: State, name: str | None, params: tuple[str, ...], query_file: P
         if endpoint:
             table = run_remote(endpoint, text, limit, default_graphs=list(default_graphs))
         else:
-            table = run_local(load_dist_store(dist_dir), text, limit)
+            table = run_local(query_store(dist_dir), text, limit)
     except QueryError as e:
         err.print(f"[red]error[/red]: {escape(e.render())}")
         sys.exit(EXIT_USAGE)

@@ -17,6 +17,8 @@ class BuildSettings:
     one per CPU, up to 4, on large inputs). ``cache_dir``: the build cache (None: read every
     report again). ``site``: write the static linked-data site; without it, reports unchanged
     since the last cached build may stay out of the store (see ``build.build_graph``).
+    ``query_store``: also write the on-disk store ``tripskg query`` opens read-only
+    (``querystore.py``).
     """
 
     iris: IRIs = IRIs()
@@ -31,4 +33,5 @@ class BuildSettings:
     issued: str | None = None
     previous: Path | None = None
     keep_versions: int = 5
+    query_store: bool = True
 

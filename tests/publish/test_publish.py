@@ -130,8 +130,8 @@ def test_dist_holds_every_file(dist: Path) -> None:
     assert vocab <= names
     assert dist.is_symlink() and dist.resolve().parent.name == "dist.builds"
     assert {p.name for p in dist.parent.iterdir()} == {"dist", "dist.builds", "dist.cache"}
-    assert [p.name for p in (dist.parent / "dist.builds").iterdir() if p.is_dir()] == [
-        dist.resolve().name]
+    assert sorted(p.name for p in (dist.parent / "dist.builds").iterdir() if p.is_dir()) == [
+        dist.resolve().name, dist.resolve().name + ".store"]  # the build and its query store
 
 
 @pytest.mark.slow
@@ -439,7 +439,7 @@ def test_failure_midway_leaves_old_dist(builds: Builds, tmp_path: Path,
     assert files_of(out) == old_files
     assert_complete(out)
     assert sorted(p.name for p in (out.parent / "dist.builds").iterdir()) == sorted(
-        [".lock", Path(old_target).name])
+        [".lock", Path(old_target).name, Path(old_target).name + ".store"])
     assert sorted(p.name for p in out.parent.iterdir()) == ["dist", "dist.builds", "dist.cache"]
 
 
@@ -456,7 +456,7 @@ def test_void_that_does_not_conform_fails_the_build(builds: Builds, tmp_path: Pa
     assert "void.ttl does not conform" in result.output
     assert os.readlink(out) == old_target
     assert not [p for p in (out.parent / "dist.builds").iterdir() if p.name.startswith("build-")
-                and p.name != Path(old_target).name]
+                and p.name.removesuffix(".store") != Path(old_target).name]
 
 
 @dataclass
@@ -510,14 +510,16 @@ def test_next_build_after_kill_9_cleans_up(killed: dict[str, Killed], builds: Bu
     shutil.copytree(swap.out.parent, tmp_path / "swap", symlinks=True)
     k = replace(swap, out=tmp_path / "swap" / swap.out.name)
     assert list(k.out.parent.glob(".dist.link-*"))
-    assert len([p for p in (k.out.parent / "dist.builds").iterdir() if p.is_dir()]) == 2
+    assert len([p for p in (k.out.parent / "dist.builds").iterdir() if p.is_dir()
+                and not p.name.endswith(".store")]) == 2
     proc = subprocess.run(
         [TRIPSKG, "--quiet", "build", "--data", str(builds.data), "--out", str(k.out)],
         env=build_env(None, 99), capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert_complete(k.out)
     assert not list(k.out.parent.glob(".dist.link-*"))
-    kept = sorted(p.name for p in (k.out.parent / "dist.builds").iterdir() if p.is_dir())
+    kept = sorted(p.name for p in (k.out.parent / "dist.builds").iterdir() if p.is_dir()
+                  and not p.name.endswith(".store"))
     assert kept == sorted([Path(k.old_target).name, Path(os.readlink(k.out)).name])
 
 

@@ -108,7 +108,8 @@ def test_openapi_is_valid_and_generated_from_headers(client: httpx.Client) -> No
         op = spec["paths"][f"/api/queries/{q['name']}"]["get"]
         assert op["summary"] == q["title"]
         names = [p["name"] for p in op["parameters"]]
-        assert names == [p["name"] for p in q["params"]] + ["shape", "format"]
+        assert names == [p["name"] for p in q["params"]] + ["shape", "format", "limit", "offset",
+                                                            "download"]
         for p, doc in zip(q["params"], op["parameters"], strict=False):
             assert doc["required"] == p["required"]
     kind = spec["paths"]["/api/queries/activities-by-country"]["get"]["parameters"][1]
@@ -158,7 +159,7 @@ def test_html_form_page(client: httpx.Client) -> None:
     html = r.text
     assert 'href="/id/activity/example-annex/EX-2"' in html
     assert "Example: regional seminar on access to medicines" in html
-    assert "format=csv" in html and "/api/queries/activities-by-country?country=BGD" in html
+    assert "download=csv" in html and "/api/queries/activities-by-country?country=BGD" in html
     assert "VALUES ?country { &lt;https://w3id.org/tripskg/id/country/BGD&gt; }" in html
     assert 'value="BGD"' in html
     index = client.get("/queries").text

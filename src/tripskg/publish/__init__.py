@@ -29,6 +29,8 @@ from ..checksums import sha256
 from ..iris import IRIs, owner_key, safe_key
 from ..oxutil import dump, serialize
 from ..prefixes import prefixes
+from ..querystore import DUMP as DUMP_NQ
+from ..querystore import changed_graphs, start_query_store
 from ..releases.step import ReleaseOptions, release_step
 from ..settings import BuildSettings
 from ..validate import Result, Validation, validate_graph
@@ -37,6 +39,8 @@ from ..web.release import release_view
 from ..workers import Helper
 from .atomic import BUILDS_SUFFIX, PAUSE_ENV, PAUSE_STEPS, atomic_output, pause_point
 from .dumps import DUMPS, MEDIA_TYPES, write_dump
+from .findings import CSV_FILE as FINDINGS_CSV
+from .findings import findings, write_findings_csv
 from .jsonld import CONTEXT_FILE, context, write_context
 from .ontodoc import write_ontology_docs
 from .pieces import GraphSource, assemble_all, content_key, plan_dumps, reusable_spans
@@ -242,6 +246,7 @@ def _publish(result: BuildResult, folder: Path, step: Callable[[str], None], hel
         serialize(ox.parse(validation.report, format=ox.RdfFormat.N_TRIPLES),
                   ox.RdfFormat.TURTLE, {"sh": STANDARD_PREFIXES["sh"]})
     )
+    write_findings_csv(folder / FINDINGS_CSV, findings(result.warnings, validation.results))
 
     pause_point("ontology")
     step("writing ontology/index.html")
@@ -256,6 +261,9 @@ def _publish(result: BuildResult, folder: Path, step: Callable[[str], None], hel
     if problems:
         raise VoidError("void.ttl does not conform to shapes/dcat/void.ttl",
                         hint="; ".join(problems[:5]))
+    # started once nothing likely fails any more (a failed build leaves no store writing)
+    query_store = _query_store(result, folder, sources, assembled[DUMP_NQ][0], step
+                               ) if settings.query_store else None
     digests = {name: digest for name, (digest, _) in assembled.items()}
     digests.update({name: sha256(folder / name) for name in DOWNLOADS
                     if name not in digests and (folder / name).is_file()})
@@ -275,7 +283,33 @@ def _publish(result: BuildResult, folder: Path, step: Callable[[str], None], hel
     if result.cache is not None:
         step("recording the pieces in the build cache")
         _keep_manifest(result, result.cache, validation, folder, assembled, stats, graph_of)
+    if query_store is not None:
+        step("waiting for the query store (beside the build: <build>.store/)")
+        query_store()
     return Published(record, validation)
+
+
+def _query_store(result: BuildResult, folder: Path, sources: list[GraphSource], digest: str,
+                 step: Callable[[str], None]) -> Callable[[], object]:
+    """The query store beside ``folder``, written by a spawned process while the build goes
+    on (the returned function waits for it): on a rebuild, a copy of the last one with the
+    changed graphs written again; else the dump bulk-loaded."""
+    target = folder.with_name(folder.name + ".store")
+    manifest = result.cache.manifest if result.cache is not None else None
+    keys = {s.name or "": s.key for s in sources}
+    previous = changed = None
+    if manifest is not None:
+        last = Path(manifest.folder)
+        previous = last.with_name(last.name + ".store")
+        names = changed_graphs(previous, keys)
+        lines = {s.name or "": s.lines for s in sources}
+        total = sum(len(v) for v in lines.values())
+        if names is not None and sum(len(lines.get(n, ())) for n in names) < total / 4:
+            changed = {n: b"".join(lines[n]) for n in names if n in lines}
+            step(f"query store: {len(changed)} graphs to write into a copy of the last "
+                 "build's")
+    return start_query_store(folder, target, digest, keys if result.cache is not None else {},
+                             previous, changed)
 
 
 def _settled_outcomes(result: BuildResult) -> dict[str, PartOutcome]:

@@ -97,11 +97,14 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def _prune(builds: Path, keep: set[Path]) -> None:
-    """Remove older builds and leftovers of crashed ones, keeping the current and previous."""
+    """Remove older builds and leftovers of crashed ones, keeping the current and previous
+    (and each kept build's query store, ``<build>.store``)."""
     for child in builds.iterdir():
         if not child.is_dir() or child.is_symlink():
             continue
         resolved = child.resolve()
+        if resolved.name.endswith(".store"):
+            resolved = resolved.with_name(resolved.name.removesuffix(".store"))
         if resolved in keep or any(resolved in k.parents for k in keep):
             continue
         shutil.rmtree(child, ignore_errors=True)

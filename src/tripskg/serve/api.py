@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass
 
 import pyoxigraph as ox
+from starlette.background import BackgroundTask
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ..errors import QueryError
@@ -22,6 +25,7 @@ from ..web.formats import (
 )
 from .backend import Backend
 from .openapi import RESERVED, openapi
+from .paging import Links, Page, PagingError, download_of, filename, links, page_of
 from .responses import backend_of, html
 from .worker import Answer, Busy, SelectJob, Timeout
 
@@ -34,10 +38,13 @@ class ApiError(Exception):
     hint: str | None = None
 
 
-async def run_saved(request: Request, name: str, fmt: str | None = None
+async def run_saved(request: Request, name: str, fmt: str | None = None,
+                    page: Page | None = None, out_path: str | None = None
                     ) -> tuple[str, Answer]:
-    """Bind and run a saved query (the API and the HTML form of a query); ``fmt`` (json/csv/tsv): the worker writes that results
-    document, else the answer carries a ResultTable."""
+    """Bind and run a saved query (the API and the HTML form of a query); ``fmt``
+    (json/csv/tsv): the worker writes that results document, else the answer carries a
+    ResultTable. ``page``: which rows (default: the first, up to the server's limit);
+    ``Page(None)`` with ``out_path``: every row, written by the worker into that file."""
     backend = backend_of(request)
     saved = backend.queries.get(name)
     if saved is None:
@@ -50,7 +57,8 @@ async def run_saved(request: Request, name: str, fmt: str | None = None
     except QueryError as e:
         raise ApiError(400, e.message, e.parameter, e.hint) from None
     try:
-        answer = await backend.pool.run(SelectJob(text, backend.config.limit, fmt),
+        page = page or Page(backend.config.limit)
+        answer = await backend.pool.run(SelectJob(text, page.limit, fmt, page.offset, out_path),
                                         backend.config.timeout)
     except Timeout:
         raise ApiError(503, f"query timed out after {backend.config.timeout:g} s") from None
@@ -70,11 +78,12 @@ def api_error(e: ApiError) -> JSONResponse:
     return JSONResponse(body, status_code=e.status)
 
 
-def _rows(table: ResultTable) -> dict[str, object]:
+def _rows(table: ResultTable, at: Links) -> dict[str, object]:
     return {"columns": table.columns,
             "rows": [{c: (None if row.get(c) is None else row[c].value)  # type: ignore[union-attr]
                       for c in table.columns} for row in table.rows],
-            "truncated": table.truncated}
+            "truncated": table.truncated, "offset": at.first_row - 1, "next": at.next,
+            "previous": at.previous, "total": at.total}
 
 
 async def api_list(request: Request) -> Response:
@@ -104,14 +113,46 @@ async def api_query(request: Request) -> Response:
         return api_error(ApiError(400, f"parameter 'format' must be json, csv or tsv, not "
                                         f"'{fmt[:40]}'", "format"))
     document = fmt if (fmt != "json" or shape == "sparql") else None
+    backend = backend_of(request)
     try:
-        _, answer = await run_saved(request, name, document)
+        download = download_of(request)
+        page = page_of(request, backend.config.limit, backend.config.limit)
+    except PagingError as e:
+        return api_error(ApiError(400, e.message, e.parameter))
+    if download is not None:
+        return await _download(request, name, download)
+    try:
+        _, answer = await run_saved(request, name, document, page)
     except ApiError as e:
         return api_error(e)
-    headers = {"X-Truncated": "true" if answer.truncated else "false", "Vary": "Accept"}
+    at = links(request, page, answer.rows or 0, answer.truncated)
+    headers = {"X-Truncated": "true" if answer.truncated else "false", "Vary": "Accept",
+               **at.headers()}
     if document is None:  # shape=rows
-        return JSONResponse(_rows(answer.table), headers=headers)
+        return JSONResponse(_rows(answer.table, at), headers=headers)
     return Response(answer.body, media_type=document_media_type(document), headers=headers)
+
+
+async def _download(request: Request, name: str, fmt: str) -> Response:
+    """Every row of a saved query as a file: the worker writes the results document into a
+    file of the server's work folder (no row limit; the query timeout still applies), which
+    is sent in chunks and removed afterwards."""
+    backend = backend_of(request)
+    assert backend.workdir is not None
+    folder = backend.workdir / "downloads"
+    folder.mkdir(exist_ok=True)
+    fd, path = tempfile.mkstemp(dir=folder, suffix="." + fmt)
+    os.close(fd)
+    try:
+        await run_saved(request, name, fmt, Page(None), path)
+    except ApiError as e:
+        os.unlink(path)
+        return api_error(e)
+    except BaseException:
+        os.unlink(path)
+        raise
+    return FileResponse(path, media_type=document_media_type(fmt), filename=filename(name, fmt),
+                        background=BackgroundTask(os.unlink, path))
 
 
 async def api_openapi(request: Request) -> Response:

@@ -81,8 +81,9 @@ def create_app(config: Config) -> Starlette:
                                                          html=True)))
     middleware = [
         Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"],
-                   allow_headers=["*"], expose_headers=["X-Truncated", "X-Result-Limit", "ETag",
-                                                        "Last-Modified", "Content-Location"]),
+                   allow_headers=["*"], expose_headers=[
+                       "X-Truncated", "X-Result-Limit", "Link", "X-Total-Count", "ETag",
+                       "Last-Modified", "Content-Location"]),
         Middleware(GZipMiddleware, minimum_size=1000),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,

@@ -8,7 +8,7 @@ from .. import __version__
 from ..queries import DATA_KINDS, Param, SavedQuery
 from ..web.formats import DOCUMENT_OFFERS, JSON
 
-RESERVED = ("shape", "format")
+RESERVED = ("shape", "format", "limit", "offset", "download")
 SPARQL_JSON, _, *TEXT_DOCUMENTS = DOCUMENT_OFFERS  # results JSON, plain JSON, CSV, TSV
 
 
@@ -80,6 +80,17 @@ def openapi(queries: Mapping[str, SavedQuery], server_url: str,
             {"name": "format", "in": "query", "required": False,
              "description": "Result format; overrides the Accept header.",
              "schema": {"type": "string", "enum": ["json", "csv", "tsv"], "default": "json"}},
+            {"name": "limit", "in": "query", "required": False,
+             "description": "Rows per page (default and most: the server's result limit); "
+                            "a Link header with rel=\"next\" points to the next page.",
+             "schema": {"type": "integer", "minimum": 1}},
+            {"name": "offset", "in": "query", "required": False,
+             "description": "Rows to skip (the page's start).",
+             "schema": {"type": "integer", "minimum": 0, "default": 0}},
+            {"name": "download", "in": "query", "required": False,
+             "description": "Every row as a file in this format, without the row limit "
+                            "(the query timeout still applies).",
+             "schema": {"type": "string", "enum": ["json", "csv", "tsv"]}},
         ]
         paths[f"/api/queries/{q.name}"] = {
             "get": {

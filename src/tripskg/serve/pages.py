@@ -40,6 +40,7 @@ from ..web.render import local_path
 from ..web.views import Namer
 from .api import ApiError, run_saved
 from .backend import Backend
+from .paging import PAGING, PagingError, download_url, links, page_of
 from .releases import view_of
 from .responses import (
     backend_of,
@@ -209,12 +210,17 @@ async def query_form(request: Request) -> Response:
         return error_page(request, 404, "Not found", f"there is no saved query '{name}'")
     values = {p.name: request.query_params.get(p.name, "") for p in saved.params}
     ran = bool(request.query_params) or not any(p.required for p in saved.params)
-    error, text, table, cells = None, None, None, None
+    error, text, table, cells, at = None, None, None, None, None
     status = 200
     if ran:
         try:
-            text, answer = await run_saved(request, name)
+            try:
+                page = page_of(request, QUERY_PAGE_ROWS, backend.config.limit)
+            except PagingError as e:
+                raise ApiError(400, e.message, e.parameter) from None
+            text, answer = await run_saved(request, name, page=page)
             table = answer.table
+            at = links(request, page, len(table.rows), table.truncated)
         except ApiError as e:
             error, status = e, e.status
     if table is not None:
@@ -230,12 +236,18 @@ async def query_form(request: Request) -> Response:
 
         cells = await asyncio.to_thread(
             lambda: [[cell(row.get(c)) for c in table.columns] for row in table.rows])
-    qs = urlencode([(k, v) for k, v in request.query_params.items()])
+    params = [(k, v) for k, v in request.query_params.items() if k not in PAGING]
+    qs = urlencode(params)
+    downloads = {f: download_url(f"/api/queries/{name}", params, f) for f in ("csv", "tsv",
+                                                                              "json")}
     return html(request, "saved_query.html", status=status, q=saved, values=values,
-                error=error, text=text, table=table, cells=cells, qs=qs,
-                headers={"X-Truncated": "true"} if table is not None and table.truncated
-                else None)
+                error=error, text=text, table=table, cells=cells, qs=qs, at=at,
+                downloads=downloads,
+                headers=None if at is None else {
+                    **({"X-Truncated": "true"} if at.next else {}), **at.headers()})
 
+
+QUERY_PAGE_ROWS = 100  # rows per page of a saved query's HTML page (limit=N: up to --limit)
 
 ROUTES: list[BaseRoute] = [
     Route("/", home),

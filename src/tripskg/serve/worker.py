@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import multiprocessing as mp
 import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import IO, Any, cast
 
 import pyoxigraph as ox
 
@@ -50,6 +51,8 @@ class SelectJob:
     text: str
     limit: int | None = None
     fmt: str | None = None
+    offset: int = 0  # with ``limit``: one page, rows offset+1 .. offset+limit
+    out_path: str | None = None  # no limit: the whole document written to this file
 
 
 @dataclass
@@ -57,12 +60,10 @@ class Answer:
     status: int
     media_type: str = "text/plain; charset=utf-8"
     body: bytes = b""
-    truncated: bool = False
+    truncated: bool = False  # more rows follow (the next page)
     table: Any = None  # queries.ResultTable for SelectJob
-
-
-def _tsv_term(t: object) -> str:
-    return "" if t is None else str(t).replace("\t", "\\t")
+    rows: int | None = None  # rows in the answer, when counted
+    path: str | None = None  # the results document, written to a file (SelectJob.out_path)
 
 
 def run_sparql(store: ox.Store, job: SparqlJob) -> Answer:
@@ -88,19 +89,18 @@ def run_sparql(store: ox.Store, job: SparqlJob) -> Answer:
         if isinstance(result, ox.QueryBoolean):
             return Answer(200, mt, result.serialize(format=RESULTS_FORMATS[mt]) or b"")
         if isinstance(result, ox.QuerySolutions):
-            names = [v.value for v in result.variables]
-            lines = ["\t".join(f"?{n}" for n in names)]
+            # pyoxigraph writes TSV (no Python object per row); cut at the limit, and
+            # re-read only when another format is asked for
             truncated = False
-            for i, sol in enumerate(result):
-                if job.limit is not None and i >= job.limit:
-                    truncated = True
-                    break
-                lines.append("\t".join(_tsv_term(sol[n]) for n in names))
-            tsv = ("\n".join(lines) + "\n").encode()
-            # re-read the (possibly cut) rows so pyoxigraph writes the standard formats
+            if job.limit is None:
+                tsv = result.serialize(format=ox.QueryResultsFormat.TSV) or b""
+            else:
+                tsv, truncated, _ = _cut_rows(_tsv_upto(result, job.limit + 1), job.limit)
+            fmt = RESULTS_FORMATS[mt]
+            if fmt == ox.QueryResultsFormat.TSV:
+                return Answer(200, mt, tsv, truncated)
             parsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
-            return Answer(200, mt, parsed.serialize(format=RESULTS_FORMATS[mt]) or b"",
-                          truncated)
+            return Answer(200, mt, parsed.serialize(format=fmt) or b"", truncated)
         triples = []
         truncated = False
         for i, t in enumerate(result):
@@ -116,35 +116,81 @@ def run_sparql(store: ox.Store, job: SparqlJob) -> Answer:
         return Answer(400, body=f"query evaluation failed: {e}".encode())
 
 
-def _cut_rows(tsv: bytes, limit: int) -> tuple[bytes, bool]:
+def _cut_rows(tsv: bytes, limit: int) -> tuple[bytes, bool, int]:
     """The header and the first ``limit`` rows of a TSV results document (one row per line:
-    TSV escapes newlines in terms)."""
-    end = -1
-    for _ in range(limit + 1):
-        end = tsv.find(b"\n", end + 1)
-        if end < 0:
-            return tsv, False
-    if end + 1 >= len(tsv):
-        return tsv, False
-    return tsv[:end + 1], True
+    TSV escapes newlines in terms), whether rows were cut, and how many rows are kept."""
+    end = tsv.find(b"\n")
+    if end < 0:
+        return tsv, False, 0
+    for n in range(limit):
+        nxt = tsv.find(b"\n", end + 1)
+        if nxt < 0:
+            return tsv, False, n
+        end = nxt
+    return tsv[:end + 1], end + 1 < len(tsv), limit
+
+
+class _Enough(Exception):
+    pass
+
+
+class _UpTo(io.RawIOBase):
+    """A file pyoxigraph writes TSV into that stops it (by raising) once it holds the header
+    and ``rows`` rows: a large answer is never written whole only to be cut."""
+
+    def __init__(self, rows: int) -> None:
+        self.data = bytearray()
+        self.left = rows + 1
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: Any) -> int:
+        chunk = bytes(b)
+        self.data += chunk
+        self.left -= chunk.count(b"\n")
+        if self.left < 0:
+            raise _Enough()
+        return len(chunk)
+
+
+def _tsv_upto(solutions: ox.QuerySolutions, rows: int) -> bytes:
+    out = _UpTo(rows)
+    with contextlib.suppress(_Enough):
+        solutions.serialize(cast(IO[bytes], out), format=ox.QueryResultsFormat.TSV)
+    return bytes(out.data)
+
+
+def paged(text: str, limit: int, offset: int) -> str:
+    """A saved query's text for one page: one row more than the page, to know if another
+    follows (a saved query has no LIMIT/OFFSET of its own: tests/test_paging.py)."""
+    return f"{text.rstrip()}\nLIMIT {limit + 1}" + (f" OFFSET {offset}" if offset else "")
 
 
 def run_select_document(store: ox.Store, job: SelectJob) -> Answer:
+    """A saved query's W3C results document. One page (``limit``): pyoxigraph writes TSV,
+    the extra row is cut, and a page asked in JSON or CSV is re-read from those few rows.
+    All rows (``out_path``): pyoxigraph writes the document in its final format straight into
+    the file, whatever its size (the server's timeout bounds it)."""
+    text = job.text if job.limit is None else paged(job.text, job.limit, job.offset)
     try:
-        solutions = store.query(job.text, use_default_graph_as_union=True)
+        solutions = store.query(text, use_default_graph_as_union=True)
     except SyntaxError as e:
         return Answer(400, body=f"malformed query: {e}".encode())
     if not isinstance(solutions, ox.QuerySolutions):
         return Answer(400, body=b"saved queries must be SELECT queries")
-    tsv = solutions.serialize(format=ox.QueryResultsFormat.TSV) or b""
-    truncated = False
-    if job.limit is not None:
-        tsv, truncated = _cut_rows(tsv, job.limit)
     fmt = RESULT_DOCUMENTS[job.fmt or "json"]
+    if job.limit is None:
+        if job.out_path is not None:
+            solutions.serialize(job.out_path, format=fmt)
+            return Answer(200, path=job.out_path)
+        return Answer(200, body=solutions.serialize(format=fmt) or b"")
+    tsv, truncated, rows = _cut_rows(_tsv_upto(solutions, job.limit + 1), job.limit)
     if fmt == ox.QueryResultsFormat.TSV:
-        return Answer(200, body=tsv, truncated=truncated)
+        return Answer(200, body=tsv, truncated=truncated, rows=rows)
     parsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
-    return Answer(200, body=parsed.serialize(format=fmt) or b"", truncated=truncated)
+    return Answer(200, body=parsed.serialize(format=fmt) or b"", truncated=truncated,
+                  rows=rows)
 
 
 def run_select(store: ox.Store, job: SelectJob) -> Answer:
@@ -153,11 +199,12 @@ def run_select(store: ox.Store, job: SelectJob) -> Answer:
 
     if job.fmt is not None:
         return run_select_document(store, job)
+    text = job.text if job.limit is None else paged(job.text, job.limit, job.offset)
     try:
-        table = run_local(store, job.text, job.limit)
+        table = run_local(store, text, job.limit)
     except QueryError as e:
         return Answer(400, body=e.message.encode())
-    return Answer(200, truncated=table.truncated, table=table)
+    return Answer(200, truncated=table.truncated, table=table, rows=len(table.rows))
 
 
 def run_job(store: ox.Store, job: SparqlJob | SelectJob) -> Answer:

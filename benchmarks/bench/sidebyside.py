@@ -1,0 +1,230 @@
+"""Side by side: ``tripskg serve`` against Oxigraph's own server (``oxigraph serve-read-only
+--union-default-graph``, PyPI ``oxigraph``) and Virtuoso 7 (loaded with ``tripskg push
+--bulk``), on the same build, with the same saved queries bound as ``tripskg query`` binds
+them, sent as SPARQL protocol requests (POST, results JSON) to each engine in turn.
+
+Per query: the median of ``reps`` calls per engine, engines interleaved call by call. Mixed
+load: at each concurrency, rounds of ``window`` seconds per engine, the engine order rotated
+each round; requests/s, errors and latency percentiles per engine, the median round reported.
+Also on tripskg: the first page of each saved query through the API (p95) and the whole
+``activities-by-treaty`` listing as one CSV download. Run as ``run.py child sidebyside``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from .common import ROOT, TRIPSKG, bound_queries, first_report_iri, percentile
+from .processes import Server, free_port, start_server, vm_hwm_kb
+
+ENGINES = ("tripskg", "oxigraph", "virtuoso")
+JSON_RESULTS = "application/sparql-results+json"
+
+
+def _probe(url: str) -> urllib.request.Request:
+    q = urllib.parse.urlencode({"query": "ASK {}"})
+    return urllib.request.Request(f"{url}?{q}", headers={"Accept": JSON_RESULTS})
+
+
+def start_tripskg(dist: Path, work: Path) -> tuple[Server, str]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    cmd = [TRIPSKG, "serve", "--dist", str(dist), "--host", "127.0.0.1", "--port", str(port),
+           "--timeout", "120", "--limit", "1000000"]
+    return start_server(cmd, _probe(url + "/sparql"), url, 300, work / "tripskg.log"), \
+        url + "/sparql"
+
+
+def start_oxigraph(dist: Path, work: Path) -> tuple[Server, str]:
+    exe = Path(sys.executable).with_name("oxigraph")
+    if not exe.exists():
+        raise RuntimeError("the oxigraph server is not installed (pip install oxigraph)")
+    nq = work / "oxigraph.nq"
+    with gzip.open(dist / "tripskg.nq.gz", "rb") as src, nq.open("wb") as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+    store = work / "oxigraph-store"
+    subprocess.run([str(exe), "load", "--location", str(store), "--file", str(nq),
+                    "--lenient"], check=True, capture_output=True, timeout=1200)
+    nq.unlink()
+    port = free_port()
+    cmd = [str(exe), "serve-read-only", "--location", str(store), "--bind",
+           f"127.0.0.1:{port}", "--union-default-graph", "--timeout-s", "120"]
+    url = f"http://127.0.0.1:{port}/query"
+    return start_server(cmd, _probe(url), url, 120, work / "oxigraph.log"), url
+
+
+def start_virtuoso(dist: Path, work: Path) -> tuple[Any, str]:
+    sys.path.insert(0, str(ROOT))
+    from tests.virtuoso import Virtuoso, available
+
+    if not available():
+        raise RuntimeError("virtuoso-t / isql-vt are not installed")
+    bulk = work / "virtuoso-bulk"
+    subprocess.run([TRIPSKG, "-q", "push", "--bulk", str(bulk), "--dist", str(dist)],
+                   check=True, capture_output=True, timeout=1200)
+    v = Virtuoso.start(work / "virtuoso", dirs_allowed=(bulk,))
+    try:
+        v.isql_file(bulk / "load.isql", timeout=1800)
+    except BaseException:
+        v.stop()
+        raise
+    return v, v.sparql_url
+
+
+def _rss_kb(server: Any) -> int:
+    pid = server.proc.pid
+    return sum(vm_hwm_kb(pid).values())
+
+
+async def _ask(client: Any, url: str, text: str) -> tuple[float, int | None, str | None]:
+    import httpx
+
+    t0 = time.perf_counter()
+    try:
+        r = await client.post(url, data={"query": text}, headers={"Accept": JSON_RESULTS})
+        if r.status_code != 200:
+            return (time.perf_counter() - t0) * 1000, None, \
+                f"HTTP {r.status_code}: {' '.join(r.text.split())[:160]}"
+        n = len(r.json()["results"]["bindings"])
+    except (httpx.HTTPError, ValueError, KeyError) as e:
+        return (time.perf_counter() - t0) * 1000, None, f"{type(e).__name__}: {str(e)[:100]}"
+    return (time.perf_counter() - t0) * 1000, n, None
+
+
+async def per_query(urls: dict[str, str], mix: list[tuple[str, str]], reps: int
+                    ) -> dict[str, Any]:
+    import httpx
+
+    out: dict[str, Any] = {}
+    async with httpx.AsyncClient(timeout=180, trust_env=False) as client:
+        for name, text in mix:
+            times: dict[str, list[float]] = {e: [] for e in urls}
+            rows: dict[str, int | None] = {}
+            errors: dict[str, str] = {}
+            for i in range(reps + 1):  # the first call of each engine warms it up
+                order = list(urls)[i % len(urls):] + list(urls)[:i % len(urls)]
+                for e in order:
+                    ms, n, err = await _ask(client, urls[e], text)
+                    if err:
+                        errors[e] = err
+                    elif i:
+                        times[e].append(ms)
+                    rows.setdefault(e, n)
+            out[name] = {"median_ms": {e: statistics.median(t) if t else None
+                                       for e, t in times.items()},
+                         "rows": rows, "errors": errors}
+    return out
+
+
+async def mixed(url: str, mix: list[tuple[str, str]], concurrency: int, window: float,
+                seed: int) -> dict[str, Any]:
+    import httpx
+
+    rng = random.Random(seed)
+    lat: list[float] = []
+    errors: list[str] = []
+    t0 = time.perf_counter()
+    deadline = t0 + window
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        while time.perf_counter() < deadline:
+            _, text = mix[rng.randrange(len(mix))]
+            ms, _, err = await _ask(client, url, text)
+            if err:
+                errors.append(err)
+            else:
+                lat.append(ms)
+
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=180, trust_env=False) as client:
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+    elapsed = time.perf_counter() - t0
+    return {"rps": len(lat) / elapsed, "errors": len(errors), "error_samples": errors[:3],
+            "p50_ms": statistics.median(lat) if lat else None,
+            "p95_ms": percentile(lat, 0.95) if lat else None, "requests": len(lat)}
+
+
+async def api_extras(base: str, data: Path, report: str, reps: int) -> dict[str, Any]:
+    """tripskg only: the first page (limit=100) of every saved query through the API, and
+    the whole activities-by-treaty listing as one CSV download."""
+    import httpx
+
+    from tripskg.queries import load_queries
+
+    from .common import query_args
+
+    pages: dict[str, list[float]] = {}
+    async with httpx.AsyncClient(base_url=base, timeout=180, trust_env=False) as client:
+        for name, saved in load_queries().items():
+            params = {**query_args(saved, report), "limit": "100"}
+            for i in range(reps + 1):
+                t0 = time.perf_counter()
+                r = await client.get(f"/api/queries/{name}", params=params)
+                if r.status_code == 200 and i:
+                    pages.setdefault(name, []).append((time.perf_counter() - t0) * 1000)
+        treaty = {**query_args(load_queries()["activities-by-treaty"], report),
+                  "download": "csv"}
+        t0 = time.perf_counter()
+        r = await client.get("/api/queries/activities-by-treaty", params=treaty)
+        full_s = time.perf_counter() - t0
+    every = [ms for v in pages.values() for ms in v]
+    return {"first_page_p95_ms": {k: percentile(v, 0.95) for k, v in pages.items()},
+            "first_page_p95_all_ms": percentile(every, 0.95) if every else None,
+            "full_csv": {"status": r.status_code, "s": full_s,
+                         "rows": max(0, r.text.count("\n") - 1)}}
+
+
+def child_sidebyside(a: argparse.Namespace) -> dict[str, Any]:
+    dist, data = Path(a.dist), Path(a.data)
+    work = Path(a.store)  # a scratch folder given by the suite
+    work.mkdir(parents=True, exist_ok=True)
+    report = first_report_iri(data)
+    mix = [(name, text) for name, _, text in bound_queries(report)
+           if name != "activities-by-treaty"]  # the whole listing: the variant with a treaty
+    out: dict[str, Any] = {"engines": {}, "queries": [n for n, _ in mix]}
+    servers: dict[str, Any] = {}
+    urls: dict[str, str] = {}
+    try:
+        for engine, start in (("tripskg", start_tripskg), ("oxigraph", start_oxigraph),
+                              ("virtuoso", start_virtuoso)):
+            t0 = time.perf_counter()
+            try:
+                servers[engine], urls[engine] = start(dist, work)
+                out["engines"][engine] = {"ready_s": time.perf_counter() - t0}
+            except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+                out["engines"][engine] = {"error": f"failed: {e}"[:300]}
+        out["per_query"] = asyncio.run(per_query(urls, mix, a.reps))
+        # the mixed load sends only the queries every engine answers
+        failing = [n for n, q in out["per_query"].items() if q["errors"]]
+        out["left_out_of_mix"] = failing
+        mix = [(n, t) for n, t in mix if n not in failing] or mix
+        rounds: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        for c in (1, 8):
+            per: dict[str, list[dict[str, Any]]] = {e: [] for e in urls}
+            for r in range(a.requests):  # rounds
+                order = list(urls)[r % len(urls):] + list(urls)[:r % len(urls)]
+                for e in order:
+                    per[e].append(asyncio.run(mixed(urls[e], mix, c, a.window, seed=r)))
+            rounds[str(c)] = per
+        out["mixed"] = rounds
+        if "tripskg" in urls:
+            base = urls["tripskg"].removesuffix("/sparql")
+            out["api"] = asyncio.run(api_extras(base, data, report, a.per_report))
+        for e, s in servers.items():
+            out["engines"][e]["rss_kb"] = _rss_kb(s)
+    finally:
+        for s in servers.values():
+            s.stop()
+    return out
