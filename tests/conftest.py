@@ -12,6 +12,9 @@ from click.testing import CliRunner, Result
 
 from tripskg.cli import main
 
+# the browser fixtures (browser, tab, page) for every module marked with tests.support.browser.BROWSER
+pytest_plugins = ["tests.support.browser"]
+
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "tests"
 SEED = ROOT / "data" / "documents" / "wipo-technical-cooperation-2025.txt"
