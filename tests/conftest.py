@@ -123,6 +123,16 @@ def small_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "dist"
 
 
+@pytest.fixture(scope="module")
+def real_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """dist/ built from the real data (data/), without the static site."""
+    out = tmp_path_factory.mktemp("real") / "dist"
+    r = run_cli("-q", "build", "--data", str(ROOT / "data"), "--out", str(out), "--no-cache",
+                "--no-site")
+    assert r.exit_code == 0, r.output
+    return out
+
+
 def free_port() -> int:
     import socket
 
