@@ -12,6 +12,9 @@ from click.testing import CliRunner, Result
 
 from tripskg.cli import main
 
+# the browser fixtures (browser, tab, page) for every module marked with tests.support.browser.BROWSER
+pytest_plugins = ["tests.support.browser"]
+
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "tests"
 SEED = ROOT / "data" / "documents" / "wipo-technical-cooperation-2025.txt"
@@ -118,6 +121,16 @@ def small_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with atomic_output(root / "dist") as work:
         publish(result, work)
     return root / "dist"
+
+
+@pytest.fixture(scope="module")
+def real_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """dist/ built from the real data (data/), without the static site."""
+    out = tmp_path_factory.mktemp("real") / "dist"
+    r = run_cli("-q", "build", "--data", str(ROOT / "data"), "--out", str(out), "--no-cache",
+                "--no-site")
+    assert r.exit_code == 0, r.output
+    return out
 
 
 def free_port() -> int:

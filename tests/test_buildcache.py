@@ -29,6 +29,19 @@ def build(data: Path, out: Path, *extra: str) -> str:
     return result.output
 
 
+def first_build(synthetic: Path, tmp_path: Path) -> tuple[Path, Path, Path, str]:
+    """A copy of the synthetic data (``tmp_path/data``), its build (``tmp_path/dist``), a copy of
+    that build (``tmp_path/first``: the build the next ones follow, docs/releases.md) and the
+    build's log."""
+    data = tmp_path / "data"
+    shutil.copytree(synthetic, data)
+    out = tmp_path / "dist"
+    log = build(data, out)
+    first = tmp_path / "first"
+    shutil.copytree(out.resolve(), first)
+    return data, out, first, log
+
+
 @pytest.fixture
 def epoch(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
@@ -54,12 +67,7 @@ def test_second_build_reuses_every_report_and_writes_the_same_bytes(
 @pytest.mark.slow
 def test_changing_one_report_rereads_only_it(synthetic: Path, tmp_path: Path,
                                              epoch: None) -> None:
-    data = tmp_path / "data"
-    shutil.copytree(synthetic, data)
-    out = tmp_path / "dist"
-    build(data, out)
-    first = tmp_path / "first"  # the build the next ones follow (docs/releases.md)
-    shutil.copytree(out.resolve(), first)
+    data, out, first, _ = first_build(synthetic, tmp_path)
     annex = sorted((data / "annex").glob("*.csv"))[2]
     text = annex.read_text(encoding="utf-8")
     annex.write_text(text.replace("SYNTHETIC", "SYNTHETIC (edited)", 1), encoding="utf-8")

@@ -3,14 +3,13 @@ default graph equal void:triples and DESCRIBE gives each triple once (on the rea
 
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
 import pytest
 
-from tests.conftest import ROOT, run_cli
+from tests.support.answers import load_dump
 
 VOID = "http://rdfs.org/ns/void#"
 TKG = "https://w3id.org/tripskg/def/"
@@ -18,20 +17,8 @@ DATASET = "https://w3id.org/tripskg/dataset"
 
 
 @pytest.fixture(scope="module")
-def real_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("real") / "dist"
-    r = run_cli("-q", "build", "--data", str(ROOT / "data"), "--out", str(out), "--no-cache",
-                "--no-site")
-    assert r.exit_code == 0, r.output
-    return out
-
-
-@pytest.fixture(scope="module")
 def store(real_dist: Path) -> ox.Store:
-    s = ox.Store()
-    s.load(gzip.decompress((real_dist / "tripskg.nq.gz").read_bytes()),
-           format=ox.RdfFormat.N_QUADS)
-    return s
+    return load_dump(real_dist)
 
 
 def void_triples(real_dist: Path) -> int:

@@ -24,10 +24,10 @@ import httpx
 import pytest
 
 from tests.conftest import free_port, run_cli
+from tests.support.answers import norm_rows
 from tests.support.virtuoso import Virtuoso, available
 
 ROOT = Path(__file__).resolve().parents[1]
-XSD = "http://www.w3.org/2001/XMLSchema#"
 ID = "https://w3id.org/tripskg/id/"
 # realistic values from the real data (data/), one per parameter of every saved query
 GIVEN: dict[str, str] = {
@@ -63,22 +63,6 @@ def case_id(name: str, params: dict[str, str]) -> str:
 IDS = [case_id(n, p) for n, p in CASES]
 
 
-def norm_rows(doc: dict) -> tuple[list[str], Counter]:  # type: ignore[type-arg]
-    rows: Counter = Counter()  # type: ignore[type-arg]
-    for b in doc["results"]["bindings"]:
-        row = []
-        for k, v in sorted(b.items()):
-            kind = "literal" if v["type"] == "typed-literal" else v["type"]
-            dt = v.get("datatype", "")
-            dt = "" if dt == XSD + "string" else dt
-            value = v["value"]
-            if dt == XSD + "boolean":
-                value = {"1": "true", "0": "false"}.get(value, value)
-            row.append((k, kind, value, dt, v.get("xml:lang", "").lower()))
-        rows[tuple(row)] += 1
-    return doc["head"]["vars"], rows
-
-
 def cli_args(params: dict[str, str]) -> list[str]:
     return [a for k, v in params.items() for a in ("--param", f"{k}={v}")]
 
@@ -87,15 +71,6 @@ def via_cli(name: str, params: dict[str, str], *where: str) -> dict:  # type: ig
     r = run_cli("query", name, *cli_args(params), *where, "--format", "json")
     assert r.exit_code == 0, r.output
     return json.loads(r.stdout)
-
-
-@pytest.fixture(scope="module")
-def real_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("same-answers") / "dist"
-    r = run_cli("-q", "build", "--data", str(ROOT / "data"), "--out", str(out), "--no-cache",
-                "--no-site")
-    assert r.exit_code == 0, r.output
-    return out
 
 
 @pytest.fixture(scope="module")

@@ -47,6 +47,15 @@ def _resolves(ref: Reference, name: str, kinds: tuple[str, ...], iri: str) -> bo
         return False
 
 
+def _is_reporter(ref: Reference, name: str) -> bool:
+    """The reference data resolves ``name`` as a reporter."""
+    try:
+        ref.resolve(name, REPORTER_KINDS, "reporter")
+    except InputError:
+        return False
+    return True
+
+
 def _uniq(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
@@ -119,18 +128,8 @@ def build_pools(ref: Reference) -> Pools:
         if _resolves(ref, name, REPORTER_KINDS, iri) and _reporter(
                 f"information received from the {named} by means of a letter.", ref) == iri:
             p.igo.append((key, name, acronym))
-    for acr in OLD_SECRETARIATS:
-        try:
-            ref.resolve(acr, REPORTER_KINDS, "reporter")
-        except InputError:
-            continue
-        p.secretariats.append(acr)
-    for name in ARTICLE67_MEMBERS:
-        try:
-            ref.resolve(name, REPORTER_KINDS, "reporter")
-        except InputError:
-            continue
-        p.members.append(name)
+    p.secretariats += [acr for acr in OLD_SECRETARIATS if _is_reporter(ref, acr)]
+    p.members += [name for name in ARTICLE67_MEMBERS if _is_reporter(ref, name)]
     return p
 
 

@@ -10,7 +10,6 @@ docs/interop.md).
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import json
 from pathlib import Path
@@ -37,6 +36,8 @@ from SPARQLWrapper import (
 )
 from SPARQLWrapper import GET as HTTP_GET
 
+from tests.support.answers import load_dump
+
 BASE = "https://w3id.org/tripskg/"
 TKG = BASE + "def/"
 REPORT = BASE + "id/report/wipo-technical-cooperation-2025"
@@ -56,10 +57,7 @@ GRAPH_FORMATS = (TURTLE, N3, JSONLD, RDFXML, XML, RDF)
 @pytest.fixture(scope="module")
 def local(small_dist: Path) -> ox.Store:
     """The served dumps in an Oxigraph store of our own."""
-    store = ox.Store()
-    store.load(gzip.decompress((small_dist / "tripskg.nq.gz").read_bytes()),
-               format=ox.RdfFormat.N_QUADS)
-    return store
+    return load_dump(small_dist)
 
 
 def expected(local: ox.Store, form: str) -> Any:

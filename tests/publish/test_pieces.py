@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import run_cli, tree_digest
-from tests.test_buildcache import EPOCH, build, synthetic  # noqa: F401 - fixture
+from tests.test_buildcache import build, epoch, first_build, synthetic  # noqa: F401 - fixtures
 from tripskg.graphlines import split_owned
 from tripskg.iris import IRIs, owned_prefixes, owner_key
 from tripskg.oxutil import serialize
@@ -124,21 +124,12 @@ def pieces(log: str) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
-@pytest.fixture
-def epoch(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-
-
 @pytest.mark.slow
 def test_rebuild_writes_only_the_changed_reports_pieces(
         synthetic: Path, tmp_path: Path, epoch: None) -> None:  # noqa: F811
-    data = tmp_path / "data"
-    shutil.copytree(synthetic, data)
-    out = tmp_path / "dist"
-    written, reused = pieces(build(data, out))
+    data, out, first, log = first_build(synthetic, tmp_path)
+    written, reused = pieces(log)
     assert reused == 0
-    first = tmp_path / "first"  # the build the next ones follow (docs/releases.md)
-    shutil.copytree(out.resolve(), first)
     annex = sorted((data / "annex").glob("*.csv"))[3]
     annex.write_text(annex.read_text(encoding="utf-8").replace(
         "SYNTHETIC", "SYNTHETIC (edited)", 1), encoding="utf-8")
@@ -167,7 +158,7 @@ def test_a_tampered_earlier_build_is_not_copied_from(
 
 @pytest.mark.slow
 def test_rebuild_still_reports_the_warnings_of_unchanged_reports(
-        tmp_path: Path, epoch: None) -> None:
+        tmp_path: Path, epoch: None) -> None:  # noqa: F811
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data", data)
     out = tmp_path / "dist"
@@ -248,12 +239,7 @@ def test_rebuild_validates_every_report_again_when_shared_subjects_change(
         synthetic: Path, tmp_path: Path, epoch: None) -> None:  # noqa: F811
     """A report that now names another Council meeting changes the lines about shared
     subjects: cached SHACL results could depend on them, so every report is checked again."""
-    data = tmp_path / "data"
-    shutil.copytree(synthetic, data)
-    out = tmp_path / "dist"
-    build(data, out)
-    first = tmp_path / "first"  # the build the next ones follow (docs/releases.md)
-    shutil.copytree(out.resolve(), first)
+    data, out, first, _ = first_build(synthetic, tmp_path)
     when = re.compile(r"(meeting\D{0,40}?)(\d{1,2})( (?:and \d{1,2} )?[A-Z][a-z]+ \d{4})")
     note = next(p for p in sorted((data / "documents").glob("*.txt"))
                 if when.search(p.read_text(encoding="utf-8")))

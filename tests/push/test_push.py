@@ -22,10 +22,10 @@ import pyoxigraph as ox
 import pytest
 
 from tests.conftest import ROOT, SEED, make_data, run_cli
+from tests.support.answers import XSD, norm_rows
 from tests.support.virtuoso import Virtuoso, available
 from tripskg.push import GraphStore, PushAuthError, PushError, bulk_script, chunks, push, write_bulk
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
 BASE = "https://w3id.org/tripskg/"
 SEED_REPORT = f"{BASE}id/report/{SEED.stem}"
 # Parameters for the saved queries in the integration test. A new saved query with a required
@@ -250,24 +250,6 @@ def virtuoso(virtuoso_server: Virtuoso) -> Virtuoso:
         virtuoso_server.isql("".join(f"SPARQL DROP SILENT GRAPH <{g}>;\n" for g in graphs))
     assert all(not graph_counts(virtuoso_server, prefix) for prefix in PUSHED_GRAPHS)
     return virtuoso_server
-
-
-def norm_rows(doc: dict) -> tuple[list[str], Counter]:  # type: ignore[type-arg]
-    """Rows of a SPARQL JSON result, with the differences Virtuoso is allowed to have."""
-    rows: Counter = Counter()  # type: ignore[type-arg]
-    for b in doc["results"]["bindings"]:
-        row = []
-        for k, v in sorted(b.items()):
-            kind = "literal" if v["type"] == "typed-literal" else v["type"]
-            dt = v.get("datatype", "")
-            if dt == XSD + "string":
-                dt = ""
-            value = v["value"]
-            if dt == XSD + "boolean":
-                value = {"1": "true", "0": "false"}.get(value, value)
-            row.append((k, kind, value, dt, v.get("xml:lang", "").lower()))
-        rows[tuple(row)] += 1
-    return doc["head"]["vars"], rows
 
 
 def saved_query_args() -> list[tuple[str, list[str]]]:

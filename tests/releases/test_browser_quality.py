@@ -1,54 +1,24 @@
-"""The quality page and the check form in a real headless Chromium (as tests/test_browser.py
-drives it), over ``small_dist`` served with ``--allow-check``."""
+"""The quality page and the check form in a real headless Chromium (the fixtures of
+tests/support/browser.py), over ``small_dist`` served with ``--allow-check``."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
+from tests.support.browser import BROWSER, shot
 from tripskg.releases.quality import group_results, read_validation
 
 from ..ingest.test_ingest import BAD
-from ..web.test_browser import ARGS, ARTIFACTS, CHROMIUM, shot
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(not Path(CHROMIUM).is_file(),
-                                reason="Debian package 'chromium' is not installed "
-                                       "(make system-deps)")]
+pytestmark = BROWSER
 BASE = "https://w3id.org/tripskg/"
 
 
 @pytest.fixture(scope="module")
 def checking(server_factory) -> str:
     return server_factory("--allow-check", "--check-max-bytes", "200000").url
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def tab(chromium):
-    ARTIFACTS.mkdir(exist_ok=True)
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
-    pg = context.new_page()
-    requests: list[str] = []
-    errors: list[str] = []
-    pg.on("request", lambda r: requests.append(r.url))
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.set_default_timeout(20_000)
-    yield pg
-    outside = [u for u in requests if urlparse(u).scheme in ("http", "https")
-               and urlparse(u).hostname != "127.0.0.1"]
-    assert outside == [], f"requests left 127.0.0.1: {outside}"
-    assert errors == [], f"JavaScript errors: {errors}"
-    context.close()
 
 
 def test_quality_page_in_chromium(tab, checking: str, small_dist: Path) -> None:

@@ -431,7 +431,7 @@ XSS_PAGES = [
 
 @pytest.fixture(scope="module")
 def chromium():  # type: ignore[no-untyped-def]
-    from tests.web.test_browser import ARGS, CHROMIUM
+    from tests.support.browser import ARGS, CHROMIUM
 
     if not Path(CHROMIUM).is_file():
         pytest.skip("Debian package 'chromium' is not installed (make system-deps)")

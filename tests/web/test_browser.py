@@ -6,53 +6,9 @@ none may leave 127.0.0.1 (no CDN, no fonts, no prefix.cc).
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-from urllib.parse import urlparse
+from tests.support.browser import BROWSER, shot
 
-import pytest
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not Path(CHROMIUM).is_file(),
-                                 reason="Debian package 'chromium' is not installed "
-                                        "(make system-deps)")]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser, server: str):
-    ARTIFACTS.mkdir(exist_ok=True)
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
-    pg = context.new_page()
-    pg.requests = []  # type: ignore[attr-defined]
-    pg.errors = []  # type: ignore[attr-defined]
-    pg.on("request", lambda r: pg.requests.append(r.url))  # type: ignore[attr-defined]
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))  # type: ignore[attr-defined]
-    pg.set_default_timeout(20_000)
-    yield pg
-    outside = [u for u in pg.requests  # type: ignore[attr-defined]
-               if urlparse(u).scheme in ("http", "https", "ws", "wss")
-               and urlparse(u).hostname != "127.0.0.1"]
-    assert outside == [], f"requests left 127.0.0.1: {outside}"
-    assert pg.errors == [], f"JavaScript errors: {pg.errors}"  # type: ignore[attr-defined]
-    context.close()
-
-
-def shot(pg, name: str) -> None:
-    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+pytestmark = BROWSER
 
 
 def test_browse_home_report_activity_country(page, server: str) -> None:

@@ -1,16 +1,14 @@
 """The query page and the licence footer in a real headless Chromium (issue 15, item 8).
 
-Uses the browser fixtures of test_browser.py: every request is recorded and none may leave
+Uses the browser fixtures of tests/support/browser.py: every request is recorded and none may leave
 127.0.0.1; no JavaScript error may occur.
 """
 
 from __future__ import annotations
 
-import pytest
+from tests.support.browser import ARTIFACTS, BROWSER, shot
 
-from tests.web.test_browser import ARTIFACTS, browser, page, shot  # noqa: F401 - fixtures
-
-pytestmark = pytest.mark.browser
+pytestmark = BROWSER
 
 PREFIXES = """PREFIX tkg: <https://w3id.org/tripskg/def/>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -28,7 +26,7 @@ def _run(pg, query: str) -> None:
     pg.locator(".yasqe_queryButton").click()
 
 
-def test_results_use_prefixes_plain_literals_and_local_links(page, server: str) -> None:  # noqa: F811
+def test_results_use_prefixes_plain_literals_and_local_links(page, server: str) -> None:
     _editor(page, server)
     _run(page, PREFIXES + """SELECT ?country ?name ?code WHERE {
   ?country a tkg:Country ; skos:prefLabel ?name ; tkg:iso3166Alpha3 ?code .
@@ -48,7 +46,7 @@ def test_results_use_prefixes_plain_literals_and_local_links(page, server: str) 
     assert "Cambodia" in page.locator("h1").inner_text()
 
 
-def test_syntax_error_shows_line_column_and_text(page, server: str) -> None:  # noqa: F811
+def test_syntax_error_shows_line_column_and_text(page, server: str) -> None:
     _editor(page, server)
     _run(page, "SELECT * WHERE {\n  ?s ?p ?o .\n  FILTR(?s) }")
     err = page.locator(".query-error")
@@ -59,7 +57,7 @@ def test_syntax_error_shows_line_column_and_text(page, server: str) -> None:  # 
     shot(page, "query-error")
 
 
-def test_completion_of_classes_properties_and_resources(page, server: str) -> None:  # noqa: F811
+def test_completion_of_classes_properties_and_resources(page, server: str) -> None:
     _editor(page, server)
     tab = "window.tripskgYasgui.getTab()"
     page.evaluate(f"q => {{ {tab}.setQuery(q); {tab}.getYasqe().focus(); "
@@ -87,7 +85,7 @@ def test_completion_of_classes_properties_and_resources(page, server: str) -> No
     assert any("/api/complete?" in u for u in page.requests)
 
 
-def test_licence_in_the_footer(page, server: str) -> None:  # noqa: F811
+def test_licence_in_the_footer(page, server: str) -> None:
     for path in ("/", "/query", "/id/country/KHM"):
         page.goto(server + path)
         licence = page.locator("footer a[rel=license]")

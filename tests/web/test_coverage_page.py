@@ -12,13 +12,13 @@ from urllib.parse import urlparse
 import pytest
 from starlette.testclient import TestClient
 
+from tests.support.browser import ARTIFACTS, CHROMIUM, shot
 from tripskg.build import build_graph
 from tripskg.queries import bind, get_query, run_local
 from tripskg.reference import load_reference
 from tripskg.serve import Config, create_app
 
 from ..conftest import TESTS
-from .test_browser import ARTIFACTS, CHROMIUM, browser, shot  # noqa: F401 - fixture
 
 FIX = TESTS / "data" / "queryfix"
 BASE = "https://w3id.org/tripskg/"
@@ -167,7 +167,7 @@ def test_site_coverage_page(fixture_dist: Path) -> None:
 @pytest.mark.skipif(not Path(CHROMIUM).is_file(), reason="Debian package 'chromium' is not "
                                                           "installed")
 @pytest.mark.browser
-def test_coverage_page_in_chromium(browser, server_factory, fixture_dist: Path) -> None:  # noqa: F811
+def test_coverage_page_in_chromium(browser, server_factory, fixture_dist: Path) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     url = server_factory("--workers", "1", dist=fixture_dist).url
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")

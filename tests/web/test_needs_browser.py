@@ -4,33 +4,11 @@ Screenshots go to tests/artifacts/ (git-ignored)."""
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
+from tests.support.browser import BROWSER, shot
 
-import pytest
-
-from .test_browser import ARTIFACTS, CHROMIUM, browser, shot  # noqa: F401 - fixture
 from .test_needs_pages import fixture_data, needs_dist  # noqa: F401 - fixtures
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).is_file(),
-                                reason="Debian package 'chromium' is not installed")]
-
-
-@pytest.fixture
-def tab(browser):  # noqa: F811
-    ARTIFACTS.mkdir(exist_ok=True)
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
-    pg = context.new_page()
-    requests: list[str] = []
-    errors: list[str] = []
-    pg.on("request", lambda r: requests.append(r.url))
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.set_default_timeout(20_000)
-    yield pg
-    outside = [u for u in requests if urlparse(u).scheme in ("http", "https", "ws", "wss")
-               and urlparse(u).hostname != "127.0.0.1"]
-    assert outside == [], f"requests left 127.0.0.1: {outside}"
-    assert errors == [], f"JavaScript errors: {errors}"
-    context.close()
+pytestmark = BROWSER
 
 
 def click_through(tab, start: str, prefix: str) -> None:  # noqa: ANN001

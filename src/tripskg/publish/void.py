@@ -377,18 +377,14 @@ def _slug(iri: str, pfx: dict[str, str]) -> str:
 
 def _partitions(add, num, s: str, classes: dict[str, int],  # type: ignore[no-untyped-def,unused-ignore]
                 properties: dict[str, int], pfx: dict[str, str]) -> None:
-    for c, n in sorted(classes.items()):
-        part = f"{s}/classes/{_slug(c, pfx)}"
-        add(s, VOID + "classPartition", part)
-        add(part, RDF + "type", VOID + "Dataset")
-        add(part, VOID + "class", c)
-        add(part, VOID + "entities", num(n))
-    for p, n in sorted(properties.items()):
-        part = f"{s}/properties/{_slug(p, pfx)}"
-        add(s, VOID + "propertyPartition", part)
-        add(part, RDF + "type", VOID + "Dataset")
-        add(part, VOID + "property", p)
-        add(part, VOID + "triples", num(n))
+    for folder, kind, size, counts in (("classes", "class", "entities", classes),
+                                       ("properties", "property", "triples", properties)):
+        for term, n in sorted(counts.items()):
+            part = f"{s}/{folder}/{_slug(term, pfx)}"
+            add(s, VOID + kind + "Partition", part)
+            add(part, RDF + "type", VOID + "Dataset")
+            add(part, VOID + kind, term)
+            add(part, VOID + size, num(n))
 
 
 def _graph_titles(store: ox.Store, tkg: str) -> dict[str, str]:

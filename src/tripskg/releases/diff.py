@@ -122,23 +122,23 @@ def dump_path(folder: Path) -> Path:
     return path
 
 
-def dist_base(folder: Path) -> str | None:
+def _recorded(path: Path, key: str) -> str | None:
+    """The string ``key`` of the JSON object in ``path`` (None: no such file, object or string)."""
     try:
-        record = json.loads((folder / "build.json").read_text(encoding="utf-8"))
+        record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    base = record.get("base")
-    return base if isinstance(base, str) else None
+    value = record.get(key)
+    return value if isinstance(value, str) else None
+
+
+def dist_base(folder: Path) -> str | None:
+    return _recorded(folder / "build.json", "base")
 
 
 def dist_version(folder: Path) -> str | None:
     """The version recorded in ``release.json`` (None: a build without one)."""
-    try:
-        record = json.loads((folder / "release.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    version = record.get("version")
-    return version if isinstance(version, str) else None
+    return _recorded(folder / "release.json", "version")
 
 
 def _lines(path: Path) -> Iterator[bytes]:

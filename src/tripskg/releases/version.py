@@ -165,7 +165,7 @@ def write_versions(folder: Path, release: Release, names: list[str], previous: P
         if r is not None and r.version != release.version and child.name == r.version:
             older.append((r.issued, r.version, child))
     older.sort(reverse=True)
-    sums = _sums(previous)
+    sums = read_sums(previous)
     for _, version, child in older[:keep - 1]:
         for f in sorted(child.iterdir()):
             if f.is_file():
@@ -184,7 +184,8 @@ def _link(src: Path, dst: Path) -> None:
         shutil.copyfile(src, dst)
 
 
-def _sums(folder: Path) -> dict[str, str]:
+def read_sums(folder: Path) -> dict[str, str]:
+    """The digests SHA256SUMS of ``folder`` lists, by relative path ({} without the file)."""
     try:
         text = (folder / "SHA256SUMS").read_text(encoding="utf-8")
     except OSError:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -29,7 +30,7 @@ from ..web.crawl import (
     sitemap_index,
     sitemap_urlset,
 )
-from ..web.describe import describe, description_triples, serialize_triples
+from ..web.describe import Resource, describe, description_triples, serialize_triples
 from ..web.formats import (
     GRAPH_FORMATS,
     HTML,
@@ -42,7 +43,7 @@ from ..web.formats import (
 from ..web.render import local_path
 from ..web.views import IndexView, Namer
 from .backend import Backend
-from .responses import backend_of, error_page, html, links_of, page_response
+from .responses import alternate_links, backend_of, error_page, html, links_of, page_response
 
 _SUFFIX = re.compile(r"^(.*)\.(" + "|".join(s for s in SUFFIX_TYPES if s != "html") + ")$")
 XML = "application/xml"
@@ -122,10 +123,22 @@ def _split(rel: str, known: set[str] | None, base: str) -> tuple[str, str | None
 
 
 def _alternates(request: Request, iri: str) -> dict[str, str]:
-    links = links_of(request)
-    return {"Link": ", ".join(
-        f'<{links.fmt(iri, s)}>; rel="alternate"; type="{t}"' for s, t in SUFFIX_TYPES.items()
-        if s != "html" and links.fmt(iri, s))}
+    return {"Link": alternate_links(links_of(request), iri)}
+
+
+async def _page_or_rdf(request: Request, iri: str, media: str | None,
+                       page: Callable[[], Resource | None],
+                       rdf: Callable[[str, dict[str, str]], Awaitable[bytes]]) -> Response:
+    """What ``iri`` is asked for as: its page (``page()``) or its RDF (``rdf(media, headers)``,
+    which may add headers); 406 when neither suits the Accept header."""
+    media = _rdf_or_html(request, media)
+    if media is None:
+        return PlainTextResponse("406 Not Acceptable\n", status_code=406)
+    headers = _alternates(request, iri)
+    if media == HTML:
+        return html(request, "resource.html", r=page(), cls=None, vary="Accept", headers=headers)
+    body = await rdf(media, headers)
+    return page_response(request, body, media, vary="Accept", headers=headers)
 
 
 async def void_node(request: Request) -> Response:
@@ -136,16 +149,12 @@ async def void_node(request: Request) -> Response:
     iri, media = _split(rel, ld.void_subjects, backend.base)
     if not ld.void.exists(iri):
         return error_page(request, 404, "Not found", f"void.ttl does not describe <{iri}>")
-    media = _rdf_or_html(request, media)
-    if media is None:
-        return PlainTextResponse("406 Not Acceptable\n", status_code=406)
-    headers = _alternates(request, iri)
-    if media == HTML:
-        res = describe(ld.void, iri)
-        return html(request, "resource.html", r=res, cls=None, vary="Accept", headers=headers)
-    body = serialize_triples(description_triples(ld.void, iri), GRAPH_FORMATS[media],
-                             backend.base)
-    return page_response(request, body, media, vary="Accept", headers=headers)
+
+    async def rdf(media: str, headers: dict[str, str]) -> bytes:
+        return serialize_triples(description_triples(ld.void, iri), GRAPH_FORMATS[media],
+                                 backend.base)
+
+    return await _page_or_rdf(request, iri, media, lambda: describe(ld.void, iri), rdf)
 
 
 async def named_graph(request: Request) -> Response:
@@ -156,25 +165,21 @@ async def named_graph(request: Request) -> Response:
     iri, media = _split(rel, set(ld.graphs), backend.base)
     if iri not in ld.graphs:
         return error_page(request, 404, "Not found", f"the dataset has no graph <{iri}>")
-    media = _rdf_or_html(request, media)
-    if media is None:
-        return PlainTextResponse("406 Not Acceptable\n", status_code=406)
-    headers = _alternates(request, iri)
-    if media == HTML:
-        res = graph_page(ld.void, iri)
-        return html(request, "resource.html", r=res, cls=None, vary="Accept", headers=headers)
-    store = backend.store
-    assert store is not None
 
-    def dump() -> bytes:
+    def dump(media: str) -> bytes:
+        store = backend.store
+        assert store is not None
         triples = [q.triple for q in store.quads_for_pattern(None, None, None, ox.NamedNode(iri))]
         triples.sort(key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
         return serialize_triples(triples, GRAPH_FORMATS[media], backend.base)
 
-    body = await asyncio.to_thread(dump)
-    headers["Content-Disposition"] = (
-        f'inline; filename="{rel.rsplit("/", 1)[-1].split(".")[0]}.{TYPE_SUFFIX[media]}"')
-    return page_response(request, body, media, vary="Accept", headers=headers)
+    async def rdf(media: str, headers: dict[str, str]) -> bytes:
+        body = await asyncio.to_thread(dump, media)
+        headers["Content-Disposition"] = (
+            f'inline; filename="{rel.rsplit("/", 1)[-1].split(".")[0]}.{TYPE_SUFFIX[media]}"')
+        return body
+
+    return await _page_or_rdf(request, iri, media, lambda: graph_page(ld.void, iri), rdf)
 
 
 def _limit(request: Request) -> int:

@@ -43,6 +43,7 @@ from .backend import Backend
 from .paging import PAGING, PagingError, download_url, links, page_of
 from .releases import view_of
 from .responses import (
+    alternate_links,
     backend_of,
     error_page,
     html,
@@ -168,9 +169,7 @@ async def resource(request: Request) -> Response:
                 status_code=406, headers={"Vary": vary})
     links = links_of(request)
     location = links.fmt(iri, TYPE_SUFFIX[media]) or request.url.path
-    headers = {"Content-Location": location, "Link": ", ".join(
-        f'<{links.fmt(iri, s)}>; rel="alternate"; type="{t}"' for s, t in SUFFIX_TYPES.items()
-        if s != "html" and links.fmt(iri, s))}
+    headers = {"Content-Location": location, "Link": alternate_links(links, iri)}
     if media == HTML:
         langs = accepted_languages(request.headers.get("accept-language"))
         cc = backend.class_by_iri(iri)

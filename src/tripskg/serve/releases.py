@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 from ..errors import TripsKGError
 from ..releases.check import NOTE_SUFFIX, check_files
 from ..releases.feeds import FEEDS, MEDIA_TYPE
-from ..releases.version import VERSION_RE, VERSIONS
+from ..releases.version import VERSION_RE, VERSIONS, read_sums
 from ..web.formats import FILE_TYPES
 from ..web.release import ReleaseView, release_view
 from .backend import Backend
@@ -61,21 +61,12 @@ async def quality(request: Request) -> Response:
                 check_limit=config.check_max_bytes)
 
 
-def _sums(dist: Path) -> dict[str, str]:
-    try:
-        text = (dist / "SHA256SUMS").read_text(encoding="utf-8")
-    except OSError:
-        return {}
-    return {rel: digest for digest, _, rel in (line.partition("  ") for line in
-                                               text.splitlines()) if rel}
-
-
 async def versioned_download(request: Request) -> Response:
     """A file of ``dist/versions/<version>/``: listed in SHA256SUMS, never a link."""
     backend = backend_of(request)
     version, name = request.path_params["version"], request.path_params["name"]
     rel = f"{VERSIONS}/{version}/{name}"
-    digest = _sums(backend.dist).get(rel) if VERSION_RE.fullmatch(version) else None
+    digest = read_sums(backend.dist).get(rel) if VERSION_RE.fullmatch(version) else None
     path = backend.dist / VERSIONS / version / name
     if digest is None or "/" in name or path.is_symlink() or not path.is_file():
         return error_page(request, 404, "Not found", f"no download named '{rel}'")

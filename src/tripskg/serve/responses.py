@@ -8,7 +8,7 @@ import hashlib
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from ..web.formats import HTML, JSON, negotiate
+from ..web.formats import HTML, JSON, SUFFIX_TYPES, negotiate
 from ..web.render import ServerLinks, render
 from .backend import Backend
 
@@ -22,6 +22,13 @@ def backend_of(request: Request) -> Backend:
 def links_of(request: Request) -> ServerLinks:
     links: ServerLinks = request.app.state.links
     return links
+
+
+def alternate_links(links: ServerLinks, iri: str) -> str:
+    """The ``Link`` header naming the RDF formats of ``iri`` (``rel="alternate"``)."""
+    return ", ".join(
+        f'<{links.fmt(iri, s)}>; rel="alternate"; type="{t}"' for s, t in SUFFIX_TYPES.items()
+        if s != "html" and links.fmt(iri, s))
 
 
 def wants_html(request: Request) -> bool:
