@@ -171,3 +171,32 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if config.pluginmanager.hasplugin("randomly") and config.getoption("randomly_reorganize", True):
         seed = config.getoption("randomly_seed", None)
         terminalreporter.write_line(f"random order: --randomly-seed={seed}")
+
+
+# Whole files marked `slow`: each spends about 3 s or more in its fixtures and tests on the
+# 2-core machine, measured with `pytest -m "not slow and not browser and not virtuoso"
+# --durations=0` (docs/testing.md). `make test` runs them; `make test-fast` leaves them out.
+SLOW_FILES = frozenset({
+    "tests/validate/test_shapes.py",  # pyshacl (the reference engine) on every shape fixture
+    "tests/test_same_answers.py",  # five engines, incl. Oxigraph's own server
+    "tests/test_querystore.py",  # on-disk stores written by builds
+    "tests/test_findings.py",  # builds with and without the site
+    "tests/releases/test_releases.py",  # builds and rebuilds of versions
+    "tests/serve/test_linked.py",  # link crawls of the server and the static site
+    "tests/serve/test_hardening.py",  # server faults, timeouts
+    "tests/test_buildcache.py",  # rebuilds in worker processes
+    "tests/push/test_push.py",
+    "tests/web/test_needs_pages.py",  # builds of the fixture and the real data
+    "tests/outside/test_clients.py",  # SPARQLWrapper matrix against a served build
+    "tests/test_default_graph.py",  # real-data build and server
+    "tests/serve/test_update.py",
+    "tests/web/test_coverage_page.py",
+    "tests/serve/test_service.py",  # a real listener behind allowed and refused SERVICE calls
+    "tests/releases/test_releases_web.py",  # POST /check over the bad-input corpus
+})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.split("::", 1)[0] in SLOW_FILES:
+            item.add_marker(pytest.mark.slow)
