@@ -39,7 +39,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("web", ["tripskg.web"]),
     ("publish", ["tripskg.publish"]),
     ("serve", ["tripskg.serve", "tripskg.push"]),
-    ("cli", ["tripskg.cli", "tripskg.cli_releases", "tripskg.terminal", "tripskg.__main__",
+    ("cli", ["tripskg.cli", "tripskg.cli_releases", "tripskg.cli_serve", "tripskg.terminal", "tripskg.__main__",
              "tripskg.docgen"]),
 ]
 MAX_UPWARD = 1  # imports running against the layer order, at most

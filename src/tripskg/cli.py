@@ -16,12 +16,12 @@ from rich.markup import escape
 
 from .cli_releases import (
     check,
-    check_options,
     diff,
     print_version,
     release_options,
     release_settings,
 )
+from .cli_serve import serve
 from .errors import ErrorGroup, TripsKGError
 from .terminal import EXIT_DATA, EXIT_USAGE, NO_SITE, State, err, out, print_results, query_store
 from .terminal import fail as _fail
@@ -446,51 +446,8 @@ def push(state: State, endpoint: str | None, graph: str | None, user: str | None
     )
 
 
-@main.command()
-@click.option("--dist", "dist_dir", type=click.Path(path_type=Path), default=Path("dist"),
-              show_default=True, help="Built dist/ folder to serve.")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--base", default=None,
-              help="Base IRI of the dataset. [default: the one recorded in dist/build.json]")
-@click.option("--timeout", default=10.0, show_default=True, type=float,
-              help="Per-query timeout in seconds (503 when exceeded).")
-@click.option("--limit", default=10_000, show_default=True, type=int,
-              help="Result limit: rows (or triples) returned per query; X-Truncated: true "
-                   "when cut.")
-@click.option("--workers", default=2, show_default=True, type=int,
-              help="Query worker processes (queries running at the same time).")
-@click.option("--write-token", envvar="TRIPSKG_WRITE_TOKEN", default=None,
-              help="Allow SPARQL Update for requests with 'Authorization: Bearer TOKEN' "
-                   "(read-only without it). [env: TRIPSKG_WRITE_TOKEN]")
-@click.option("--allow-service", "allow_service", multiple=True, metavar="URL",
-              help="Allow SPARQL SERVICE calls to this endpoint URL (repeatable); every other "
-                   "SERVICE is refused with 400.")
-@check_options
-@click.pass_obj
-def serve(state: State, dist_dir: Path, host: str, port: int, base: str | None, timeout: float,
-          limit: int, workers: int, write_token: str | None, allow_service: tuple[str, ...],
-          allow_check: bool, check_max_bytes: int) -> None:
-    """Serve dist/: SPARQL endpoint, linked-data pages, saved-query API."""
-    from .serve import Config
-    from .serve import serve as run_server
-    from .serve.backend import Backend
-
-    if timeout <= 0 or limit <= 0 or workers <= 0:
-        _fail([TripsKGError("--timeout, --limit and --workers must be positive")], EXIT_USAGE)
-    config = Config(dist_dir, base, timeout, limit, write_token, workers, allow_check,
-                    check_max_bytes, allow_service)
-    try:
-        Backend.check_dist(dist_dir)
-    except TripsKGError as e:
-        _fail([e], EXIT_USAGE)
-    state.info(f"serving {dist_dir} on http://{host}:{port}/ (SPARQL at /sparql; "
-               f"timeout {timeout:g} s, limit {limit:,} rows"
-               f"{', updates allowed with the write token' if write_token else ', read-only'})")
-    run_server(config, host, port, log_level="warning" if state.quiet else "info")
-
-
 main.add_command(check)
+main.add_command(serve)
 main.add_command(diff)
 
 

@@ -269,8 +269,12 @@ def graph_stats(store: ox.Store, iris: IRIs) -> dict[str, GraphStats]:
         return list(select(store, text))
 
     out: dict[str, GraphStats] = {}
-    for r in q("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"):
-        out[r["g"].value] = GraphStats(_int(r["n"]), 0, {}, {}, {})
+    # a graph's triples: the sum of its properties' (one scan of the store fewer)
+    for r in q("""SELECT ?g ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }
+                  GROUP BY ?g ?p"""):
+        stats = out.setdefault(r["g"].value, GraphStats(0, 0, {}, {}, {}))
+        stats.properties[r["p"].value] = _int(r["n"])
+        stats.triples += _int(r["n"])
     for r in q(f"""SELECT ?g (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o
                    FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{base}")) }} }} GROUP BY ?g"""):
         out[r["g"].value].entities = _int(r["n"])
@@ -280,9 +284,6 @@ def graph_stats(store: ox.Store, iris: IRIs) -> dict[str, GraphStats]:
         stats = out[r["g"].value]
         stats.classes[r["c"].value] = _int(r["n"])
         stats.examples[r["c"].value] = r["x"].value
-    for r in q("""SELECT ?g ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }
-                  GROUP BY ?g ?p"""):
-        out[r["g"].value].properties[r["p"].value] = _int(r["n"])
     for g, title in _graph_titles(store, tkg).items():
         out[g].title = title
     return out

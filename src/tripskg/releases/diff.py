@@ -14,6 +14,7 @@ removed above it in its annex). Everything else that differs (reference data, th
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import gzip
 import json
@@ -141,19 +142,47 @@ def dist_version(folder: Path) -> str | None:
     return _recorded(folder / "release.json", "version")
 
 
-def _lines(path: Path) -> Iterator[bytes]:
+BLOCK = 1 << 22  # bytes of decompressed dump read at a time
+
+
+@dataclass
+class Block:
+    """Consecutive whole lines of a dump (each with its newline), and their bytes joined."""
+
+    lines: list[bytes]
+    data: bytes
+
+
+def _blocks(path: Path) -> Iterator[Block]:
+    """The dump's lines, a block at a time, each checked to come after the one before (in
+    C: per-line Python work on millions of lines was most of a diff's time)."""
     try:
         with gzip.open(path, "rb") as f:
-            previous = b""
-            for n, line in enumerate(f, start=1):
-                if line < previous:
-                    raise DiffError(f"{path}: line {n} is out of order",
-                                    hint="the N-Triples dump of a build is sorted; was it "
-                                    "edited?")
-                previous = line
-                yield line
+            rest, previous, seen = b"", b"", 0
+            while True:
+                chunk = f.read(BLOCK)
+                data = rest + chunk
+                cut = data.rfind(b"\n") + 1 if chunk else len(data)
+                data, rest = data[:cut], data[cut:]
+                # N-Triples escapes CR in literals, so a raw CR or LF only ends a line
+                lines = data.splitlines(keepends=True)
+                if lines:
+                    _check_order(path, lines, previous, seen)
+                    previous, seen = lines[-1], seen + len(lines)
+                    yield Block(lines, data)
+                if not chunk:
+                    return
     except (OSError, EOFError) as e:
         raise DiffError(f"{path}: cannot read the dump ({e})") from None
+
+
+def _check_order(path: Path, lines: list[bytes], previous: bytes, seen: int) -> None:
+    if lines[0] >= previous and lines == sorted(lines):  # timsort: linear on sorted input
+        return
+    at = 0 if lines[0] < previous else next(
+        i for i in range(1, len(lines)) if lines[i] < lines[i - 1])
+    raise DiffError(f"{path}: line {seen + at + 1} is out of order",
+                    hint="the N-Triples dump of a build is sorted; was it edited?")
 
 
 def split(line: bytes) -> tuple[str, str, str]:
@@ -166,9 +195,10 @@ def split(line: bytes) -> tuple[str, str, str]:
 
 
 class _Collector:
-    """Picks the types, labels and links of reports and activities out of one dump."""
+    """Picks the types, labels and links of reports and activities out of one dump
+    (``links``: also each activity's start day and linked IRIs, which only feeds use)."""
 
-    def __init__(self, side: Side) -> None:
+    def __init__(self, side: Side, links: bool = True) -> None:
         self.side = side
         tkg = side.base + "def/"
         self.types = {f"<{tkg}Report>": "report", f"<{tkg}Activity>": "activity"}
@@ -177,10 +207,33 @@ class _Collector:
         self.linked = {tkg + "beneficiary", tkg + "policyArea"}
         self.activity_prefix = side.base + "id/activity/"
         self.label_rank: dict[str, int] = {}
+        # only lines with these predicates are looked at, found with bytes.find over a whole
+        # block (sorted: a subject's lines are seen in the dump's order); every other line
+        # (most of a dump) is only counted
+        of_activities = {DCT + "isPartOf", self.start, *self.linked}
+        wanted = sorted({RDF + "type", *LABELS, self.reporter, *of_activities}
+                        - (set() if links else {self.start, *self.linked}))
+        self.needles = [(f"> <{w}> ".encode(), w, w in of_activities) for w in wanted]
+        self.activity_subject = ("<" + self.activity_prefix).encode("utf-8")
 
-    def see(self, line: bytes) -> None:
-        self.side.triples += 1
-        s, p, o = split(line)
+    def see_block(self, block: Block) -> None:
+        self.side.triples += len(block.lines)
+        data, activity = block.data, self.activity_subject
+        for needle, p, of_activities in self.needles:
+            at = data.find(needle)
+            while at != -1:
+                start = data.rfind(b"\n", 0, at) + 1
+                end = data.find(b"\n", at)
+                end = len(data) if end == -1 else end
+                if not of_activities or data.startswith(activity, start):
+                    subject = data[start:at]
+                    if subject[:1] == b"<" and b"> " not in subject:  # not inside a literal
+                        o = data[at + len(needle):end].rstrip()
+                        self.see(subject[1:].decode("utf-8"), p,
+                                 o[:-1].rstrip().decode("utf-8"))
+                at = data.find(needle, end)
+
+    def see(self, s: str, p: str, o: str) -> None:
         if p == RDF + "type":
             if o in self.types:
                 self.side.kinds[s] = self.types[o]
@@ -212,23 +265,44 @@ def literal_text(term: str) -> str:
     return text
 
 
-def _merge(old: Iterator[bytes], new: Iterator[bytes], a: _Collector, b: _Collector,
-           removed: list[bytes], added: list[bytes]) -> None:
-    x, y = next(old, None), next(new, None)
-    while x is not None or y is not None:
-        if y is None or (x is not None and x < y):
-            assert x is not None
-            a.see(x)
-            removed.append(x)
-            x = next(old, None)
-        elif x is None or y < x:
-            b.see(y)
-            added.append(y)
-            y = next(new, None)
-        else:
-            a.see(x)
-            b.see(y)
-            x, y = next(old, None), next(new, None)
+class _Pending:
+    """The lines of one dump read and not yet compared, and its collector."""
+
+    def __init__(self, blocks: Iterator[Block], collector: _Collector) -> None:
+        self.blocks, self.collector = blocks, collector
+        self.lines: list[bytes] = []
+        self.done = False
+
+    def fill(self) -> None:
+        while not self.lines and not self.done:
+            block = next(self.blocks, None)
+            if block is None:
+                self.done = True
+            else:
+                self.collector.see_block(block)
+                self.lines = block.lines
+
+    def take(self, upto: bytes | None) -> list[bytes]:
+        """The lines up to ``upto`` (all of them: None), removed from the pending ones."""
+        cut = len(self.lines) if upto is None else bisect.bisect_right(self.lines, upto)
+        taken, self.lines = self.lines[:cut], self.lines[cut:]
+        return taken
+
+
+def _merge(old: _Pending, new: _Pending, removed: list[bytes], added: list[bytes]) -> None:
+    """The lines only in the old dump and only in the new one, in order. Both are read a
+    block at a time; each round compares the lines up to the smaller of the two blocks' last
+    lines as sets, so memory stays at about two blocks."""
+    while True:
+        old.fill()
+        new.fill()
+        if not old.lines and not new.lines:
+            return
+        ends = [side.lines[-1] for side in (old, new) if not side.done]
+        upto = min(ends) if ends else None
+        a, b = set(old.take(upto)), set(new.take(upto))
+        removed.extend(sorted(a - b))
+        added.extend(sorted(b - a))
 
 
 # --------------------------------------------------------------------------- diffing
@@ -246,8 +320,8 @@ def diff_dists(old_dir: Path, new_dir: Path, rule: LossRule | None = None,
     new = Side(new_dir, base, dist_version(new_dir))
     removed: list[bytes] = []
     added: list[bytes] = []
-    _merge(_lines(old_path), _lines(new_path), _Collector(old), _Collector(new), removed,
-           added)
+    _merge(_Pending(_blocks(old_path), _Collector(old, links=False)),
+           _Pending(_blocks(new_path), _Collector(new)), removed, added)
     changes, other = _attribute(old, new, removed, added)
     return Diff(old, new, changes, removed, added, other,
                 reporter_losses(old, new, changes, rule or LossRule()))
@@ -256,9 +330,9 @@ def diff_dists(old_dir: Path, new_dir: Path, rule: LossRule | None = None,
 def scan(folder: Path, base: str) -> Side:
     """What one build's dump says about its reports and activities (one pass)."""
     side = Side(folder, base, dist_version(folder))
-    see = _Collector(side).see
-    for line in _lines(dump_path(folder)):
-        see(line)
+    see = _Collector(side).see_block
+    for block in _blocks(dump_path(folder)):
+        see(block)
     return side
 
 

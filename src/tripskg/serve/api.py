@@ -127,7 +127,7 @@ async def api_query(request: Request) -> Response:
         return api_error(e)
     at = links(request, page, answer.rows or 0, answer.truncated)
     headers = {"X-Truncated": "true" if answer.truncated else "false", "Vary": "Accept",
-               **at.headers()}
+               "X-Cache": "hit" if answer.cached else "miss", **at.headers()}
     if document is None:  # shape=rows
         return JSONResponse(_rows(answer.table, at), headers=headers)
     return Response(answer.body, media_type=document_media_type(document), headers=headers)

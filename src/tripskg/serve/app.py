@@ -43,7 +43,7 @@ async def reload(app: Starlette, grace: float | None = None) -> bool:
         app.state.backend = new
         app.state.links = ServerLinks(new.base, releases.view_of(new).feeds)
         app.state.concepts = concepts(new)
-        print(f"tripskg serve: reloaded {new.dist}", flush=True)
+        print(f"tripskg serve: reloaded {new.dist} (store: {new.loaded_from})", flush=True)
     try:
         await asyncio.sleep(old.config.timeout + 5 if grace is None else grace)
     finally:
@@ -58,6 +58,8 @@ def create_app(config: Config) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await backend.start()
+        print(f"tripskg serve: loaded {backend.dist} (store: {backend.loaded_from})",
+              flush=True)
         app.state.links = ServerLinks(backend.base, releases.view_of(backend).feeds)
         app.state.concepts = concepts(backend)
         loop = asyncio.get_running_loop()
@@ -83,7 +85,7 @@ def create_app(config: Config) -> Starlette:
         Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"],
                    allow_headers=["*"], expose_headers=[
                        "X-Truncated", "X-Result-Limit", "Link", "X-Total-Count", "ETag",
-                       "Last-Modified", "Content-Location"]),
+                       "Last-Modified", "Content-Location", "X-Cache"]),
         Middleware(GZipMiddleware, minimum_size=1000),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,

@@ -21,6 +21,7 @@ import pyoxigraph as ox
 from ..errors import TripsKGError
 from ..iris import IRIs
 from ..queries import SavedQuery, load_queries
+from ..querystore import open_query_store
 from ..reference import Reference, load_reference
 from ..vocab import DEFAULT_BASE, RDF, SCHEMA, SKOS
 from ..web.formats import FILE_TYPES
@@ -40,6 +41,7 @@ class Config:
     check: bool = False  # POST /check (docs/releases.md)
     check_max_bytes: int = 2_000_000
     allow_service: tuple[str, ...] = ()  # SERVICE endpoints a query may call (none by default)
+    cache_mb: int = 256  # memory for answers kept per build (serve.answercache; 0: none)
 
 
 @dataclass
@@ -82,6 +84,7 @@ class Backend:
     search_db: sqlite3.Connection | None = None
     # the SPARQL service description by endpoint URL (serve.protocol; renewed with the caches)
     service_descriptions: dict[str, list[ox.Triple]] = field(default_factory=dict)
+    loaded_from: str = ""  # the build's query store, or the dump and why (_copy_store)
     _members: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -104,17 +107,31 @@ class Backend:
             self.build = json.loads(build_json.read_text(encoding="utf-8"))
         self.base = IRIs(self.config.base or str(self.build.get("base") or DEFAULT_BASE)).base
         self.workdir = Path(tempfile.mkdtemp(prefix="tripskg-serve-"))
-        primary = ox.Store(str(self.workdir / "store"))
-        with gzip.open(dist / "tripskg.nq.gz", "rb") as fh:
-            primary.bulk_load(fh, ox.RdfFormat.N_QUADS)  # type: ignore[arg-type]
-        primary.optimize()
-        primary.flush()
-        del primary  # no writer stays open: every process reads the store read-only
+        self.loaded_from = self._copy_store(dist, self.workdir / "store")
         self._open_read_only()
         self.queries = load_queries()
         self.reference = load_reference(self.base)
         self._read_downloads()
         self.refresh_caches()
+
+    @staticmethod
+    def _copy_store(dist: Path, target: Path) -> str:
+        """The served store at ``target``: a checkpoint of the build's query store when it is
+        fresh (hard links where it can: about a second at any size, and a later build that
+        prunes this one takes nothing from the server), else the dump bulk-loaded. Returns
+        which, and why."""
+        built = open_query_store(dist)
+        if isinstance(built, ox.Store):
+            built.backup(str(target))
+            del built
+            return "the build's query store"
+        primary = ox.Store(str(target))
+        with gzip.open(dist / "tripskg.nq.gz", "rb") as fh:
+            primary.bulk_load(fh, ox.RdfFormat.N_QUADS)  # type: ignore[arg-type]
+        primary.optimize()
+        primary.flush()
+        del primary  # no writer stays open: every process reads the store read-only
+        return f"the dump ({built})"
 
     def _open_read_only(self) -> None:
         assert self.workdir is not None
@@ -128,7 +145,8 @@ class Backend:
 
     async def start(self) -> None:
         await asyncio.to_thread(self.load)
-        self.pool = WorkerPool(self.store_path, self.config.workers)
+        self.pool = WorkerPool(self.store_path, self.config.workers,
+                               cache_bytes=self.config.cache_mb * 1_000_000)
         await self.pool.start()
 
     def close(self) -> None:

@@ -185,6 +185,7 @@ async def sparql(request: Request) -> Response:
         return _text_error(answer.status, answer.body.decode("utf-8", errors="replace"),
                            headers)
     headers["X-Truncated"] = "true" if answer.truncated else "false"
+    headers["X-Cache"] = "hit" if answer.cached else "miss"
     if answer.truncated:
         headers["X-Result-Limit"] = str(backend.config.limit)
     return Response(answer.body, media_type=answer.media_type, headers=headers)

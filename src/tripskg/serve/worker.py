@@ -26,6 +26,7 @@ from ..web.formats import (
     FormatError,
     results_media_type,
 )
+from .answercache import AnswerCache
 from .querytext import has_dataset_clause
 
 
@@ -64,6 +65,7 @@ class Answer:
     table: Any = None  # queries.ResultTable for SelectJob
     rows: int | None = None  # rows in the answer, when counted
     path: str | None = None  # the results document, written to a file (SelectJob.out_path)
+    cached: bool = False  # sent from the answer cache (answercache), not run again
 
 
 def run_sparql(store: ox.Store, job: SparqlJob) -> Answer:
@@ -289,8 +291,9 @@ class WorkerPool:
     """
 
     def __init__(self, store_path: str, size: int = 2, spare: int = 1,
-                 spare_seconds: float = 1.0) -> None:
+                 spare_seconds: float = 1.0, cache_bytes: int = 0) -> None:
         self.store_path = store_path
+        self.cache = AnswerCache(cache_bytes)
         self.size = max(1, size)
         self.spare = max(0, spare)
         self.spare_seconds = spare_seconds
@@ -364,6 +367,13 @@ class WorkerPool:
             self.idle.put_nowait(getter.result())
 
     async def run(self, job: SparqlJob | SelectJob, timeout: float) -> Answer:
+        """The answer of ``job``: from the answer cache, else from a worker (kept)."""
+        text = job.query if isinstance(job, SparqlJob) else job.text
+        key = (self.cache.key(job) if len(text) < 10_000  # long texts: off the event loop
+               else await asyncio.to_thread(self.cache.key, job))
+        hit = self.cache.get(key)
+        if hit is not None:
+            return cast(Answer, hit)
         deadline = time.monotonic() + timeout
         worker = await self._take(timeout)
         spare = getattr(worker, "spare", False)
@@ -383,14 +393,17 @@ class WorkerPool:
                 raise Busy()  # long query while every regular worker was busy
             raise Timeout()
         worker.busy_since = None  # type: ignore[attr-defined]
+        self.cache.put(key, answer)  # before the worker is free: drain() then sees it kept
         self._queue(worker).put_nowait(worker)
         return answer
 
     async def drain(self) -> list[Worker]:
-        """Take every worker out of service (waiting for running queries)."""
+        """Take every worker out of service (waiting for running queries), and forget the
+        answers kept: the store is about to change."""
         taken = []
         for w in list(self.workers):
             taken.append(await self._queue(w).get())
+        self.cache.clear()
         return taken
 
     async def restart(self) -> None:
