@@ -1,4 +1,5 @@
-"""Side by side: ``tripskg serve`` against Oxigraph's own server (``oxigraph serve-read-only
+"""Side by side: ``tripskg serve`` (as installed, with its answer cache, and with
+``--cache-mb 0``, where every request runs its query) against Oxigraph's own server (``oxigraph serve-read-only
 --union-default-graph``, PyPI ``oxigraph``) and Virtuoso 7 (loaded with ``tripskg push
 --bulk``), on the same build, with the same saved queries bound as ``tripskg query`` binds
 them, sent as SPARQL protocol requests (POST, results JSON) to each engine in turn.
@@ -6,8 +7,9 @@ them, sent as SPARQL protocol requests (POST, results JSON) to each engine in tu
 Per query: the median of ``reps`` calls per engine, engines interleaved call by call. Mixed
 load: at each concurrency, rounds of ``window`` seconds per engine, the engine order rotated
 each round; requests/s, errors and latency percentiles per engine, the median round reported.
-Also on tripskg: the first page of each saved query through the API (p95) and the whole
-``activities-by-treaty`` listing as one CSV download. Run as ``run.py child sidebyside``.
+The first call of each query is kept apart (cold: no answer kept yet). Also on both
+tripskg servers: the first page of each saved query through the API (p95, and the first call)
+and the whole ``activities-by-treaty`` listing as one CSV download. Run as ``run.py child sidebyside``.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import Any
 from .common import ROOT, TRIPSKG, bound_queries, first_report_iri, percentile
 from .processes import Server, free_port, start_server, vm_hwm_kb
 
-ENGINES = ("tripskg", "oxigraph", "virtuoso")
+ENGINES = ("tripskg", "tripskg-nocache", "oxigraph", "virtuoso")
 JSON_RESULTS = "application/sparql-results+json"
 
 
@@ -38,13 +40,19 @@ def _probe(url: str) -> urllib.request.Request:
     return urllib.request.Request(f"{url}?{q}", headers={"Accept": JSON_RESULTS})
 
 
-def start_tripskg(dist: Path, work: Path) -> tuple[Server, str]:
+def start_tripskg(dist: Path, work: Path, cache: bool = True) -> tuple[Server, str]:
+    """``tripskg serve`` as installed (its answer cache on), or with ``--cache-mb 0``: every
+    request runs its query (the engine-to-engine comparison)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     cmd = [TRIPSKG, "serve", "--dist", str(dist), "--host", "127.0.0.1", "--port", str(port),
-           "--timeout", "120", "--limit", "1000000"]
-    return start_server(cmd, _probe(url + "/sparql"), url, 300, work / "tripskg.log"), \
-        url + "/sparql"
+           "--timeout", "120", "--limit", "1000000", *([] if cache else ["--cache-mb", "0"])]
+    log = work / ("tripskg.log" if cache else "tripskg-nocache.log")
+    return start_server(cmd, _probe(url + "/sparql"), url, 300, log), url + "/sparql"
+
+
+def start_tripskg_nocache(dist: Path, work: Path) -> tuple[Server, str]:
+    return start_tripskg(dist, work, cache=False)
 
 
 def start_oxigraph(dist: Path, work: Path) -> tuple[Server, str]:
@@ -111,6 +119,7 @@ async def per_query(urls: dict[str, str], mix: list[tuple[str, str]], reps: int
     async with httpx.AsyncClient(timeout=180, trust_env=False) as client:
         for name, text in mix:
             times: dict[str, list[float]] = {e: [] for e in urls}
+            first: dict[str, float] = {}
             rows: dict[str, int | None] = {}
             errors: dict[str, str] = {}
             for i in range(reps + 1):  # the first call of each engine warms it up
@@ -121,10 +130,12 @@ async def per_query(urls: dict[str, str], mix: list[tuple[str, str]], reps: int
                         errors[e] = err
                     elif i:
                         times[e].append(ms)
+                    else:
+                        first[e] = ms  # cold: the answer cache has not seen it yet
                     rows.setdefault(e, n)
             out[name] = {"median_ms": {e: statistics.median(t) if t else None
                                        for e, t in times.items()},
-                         "rows": rows, "errors": errors}
+                         "first_ms": first, "rows": rows, "errors": errors}
     return out
 
 
@@ -166,14 +177,18 @@ async def api_extras(base: str, data: Path, report: str, reps: int) -> dict[str,
     from .common import query_args
 
     pages: dict[str, list[float]] = {}
+    cold: dict[str, float] = {}
     async with httpx.AsyncClient(base_url=base, timeout=180, trust_env=False) as client:
         for name, saved in load_queries().items():
             params = {**query_args(saved, report), "limit": "100"}
             for i in range(reps + 1):
                 t0 = time.perf_counter()
                 r = await client.get(f"/api/queries/{name}", params=params)
+                ms = (time.perf_counter() - t0) * 1000
                 if r.status_code == 200 and i:
-                    pages.setdefault(name, []).append((time.perf_counter() - t0) * 1000)
+                    pages.setdefault(name, []).append(ms)
+                elif r.status_code == 200:
+                    cold[name] = ms
         treaty = {**query_args(load_queries()["activities-by-treaty"], report),
                   "download": "csv"}
         t0 = time.perf_counter()
@@ -181,6 +196,7 @@ async def api_extras(base: str, data: Path, report: str, reps: int) -> dict[str,
         full_s = time.perf_counter() - t0
     every = [ms for v in pages.values() for ms in v]
     return {"first_page_p95_ms": {k: percentile(v, 0.95) for k, v in pages.items()},
+            "first_page_cold_ms": cold,
             "first_page_p95_all_ms": percentile(every, 0.95) if every else None,
             "full_csv": {"status": r.status_code, "s": full_s,
                          "rows": max(0, r.text.count("\n") - 1)}}
@@ -197,8 +213,9 @@ def child_sidebyside(a: argparse.Namespace) -> dict[str, Any]:
     servers: dict[str, Any] = {}
     urls: dict[str, str] = {}
     try:
-        for engine, start in (("tripskg", start_tripskg), ("oxigraph", start_oxigraph),
-                              ("virtuoso", start_virtuoso)):
+        for engine, start in (("tripskg", start_tripskg),
+                              ("tripskg-nocache", start_tripskg_nocache),
+                              ("oxigraph", start_oxigraph), ("virtuoso", start_virtuoso)):
             t0 = time.perf_counter()
             try:
                 servers[engine], urls[engine] = start(dist, work)
@@ -219,9 +236,10 @@ def child_sidebyside(a: argparse.Namespace) -> dict[str, Any]:
                     per[e].append(asyncio.run(mixed(urls[e], mix, c, a.window, seed=r)))
             rounds[str(c)] = per
         out["mixed"] = rounds
-        if "tripskg" in urls:
-            base = urls["tripskg"].removesuffix("/sparql")
-            out["api"] = asyncio.run(api_extras(base, data, report, a.per_report))
+        for engine, key in (("tripskg", "api"), ("tripskg-nocache", "api_nocache")):
+            if engine in urls:
+                base = urls[engine].removesuffix("/sparql")
+                out[key] = asyncio.run(api_extras(base, data, report, a.per_report))
         for e, s in servers.items():
             out["engines"][e]["rss_kb"] = _rss_kb(s)
     finally:

@@ -63,6 +63,9 @@ def write_query_store(dist: Path, target: Path | None = None, digest: str | None
     with gzip.open(dist / DUMP, "rb") as fh:
         # the build's own dump: already checked, lenient parsing is safe and faster
         store.bulk_load(fh, ox.RdfFormat.N_QUADS, lenient=True)  # type: ignore[arg-type]
+    # compacted: queries that read much of the store run 1.5-2x faster (3 s at 100k
+    # activities, in this helper process; the store takes about twice the disk space)
+    store.optimize()
     store.flush()
     del store
     _write_stamp(target, dist, digest, graphs)

@@ -96,7 +96,7 @@ class Backend:
                                hint="run 'tripskg build' first, or pass --dist DIR")
 
     def load(self) -> None:
-        """Blocking part of the start: copy the dump into an on-disk store, build caches.
+        """Blocking part of the start: the store (see _copy_store), caches.
 
         ``dist`` is resolved once (it is usually a symbolic link that ``tripskg build`` swaps):
         downloads come from the build that was loaded until the server reloads (SIGHUP)."""
