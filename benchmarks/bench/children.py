@@ -268,8 +268,15 @@ def child_sidebyside(a: argparse.Namespace) -> dict[str, Any]:
     return run(a)
 
 
+def child_pages(a: argparse.Namespace) -> dict[str, Any]:
+    from .pages import child_pages as run
+
+    return run(a)
+
+
 CHILDREN = {"floor": child_floor, "queries": child_queries, "validate": child_validate,
-            "api": child_api, "load": child_load, "sidebyside": child_sidebyside}
+            "api": child_api, "load": child_load, "sidebyside": child_sidebyside,
+            "pages": child_pages}
 
 
 def child_main(argv: list[str]) -> int:

@@ -13,7 +13,7 @@ from .cli_figure import section_cli
 from .processes import run_cell
 from .report_build import section_build, section_incremental, section_validation
 from .report_serve import section_api, section_queries, section_site, section_throughput
-from .report_sidebyside import section_sidebyside
+from .report_sidebyside import section_pages, section_sidebyside
 
 
 def render(r: dict[str, Any], args: argparse.Namespace) -> str:
@@ -67,6 +67,7 @@ def render(r: dict[str, Any], args: argparse.Namespace) -> str:
     section_api(r, args, summary, sections)
     section_throughput(r, args, summary, sections)
     section_sidebyside(r, args, summary, sections)
+    section_pages(r, args, summary, sections)
 
     # ---------------------------------------------------------------- summary + rest
     if summary:

@@ -82,8 +82,9 @@ def section_queries(r: dict[str, Any], args: argparse.Namespace, summary: list[t
             elif run is not None:
                 s(f"- {k}: {run.reason}")
         s("")
+        # by key, not by position: with one size, big and small are the same key
         oxb, oxs, rdf = (runs[k].data["queries"] if runs[k] is not None and runs[k].ok else {}
-                         for k in runs)
+                         for k in (f"oxigraph-{big}", f"oxigraph-{small}", f"rdflib-{small}"))
         names = list(dict.fromkeys([*oxb, *oxs, *rdf]))
         s(f"| query | rows {big:,} | runs | p50 ms {big:,} | p95 ms {big:,} | p95 ≤ 200 ms | "
           f"p50 ms {small:,} | rdflib p50 ms {small:,} | rdflib / oxigraph {small:,} |")
@@ -143,7 +144,8 @@ def section_api(r: dict[str, Any], args: argparse.Namespace, summary: list[tuple
         n = api["activities"]
         s(f"## 5. REST API overhead ({n:,} activities)")
         s("")
-        s("`tripskg serve --dist <dist> --port <free> --timeout 120` (2 query workers); "
+        s("`tripskg serve --dist <dist> --port <free> --timeout 120 --cache-mb 0` (2 query "
+          "workers; no answer kept, so every call runs its query); "
           "client: httpx, sequential, 127.0.0.1, `GET /api/queries/<name>?…&format=json` "
           "(the body is read and parsed). In-process baseline, interleaved with the API calls "
           "in the same client process: the same bound text through `run_local(store, text, "
@@ -152,7 +154,8 @@ def section_api(r: dict[str, Any], args: argparse.Namespace, summary: list[tuple
         s("")
         if "startup_s" in api:
             rss = api.get("server_rss") or {}
-            s(f"Server start (load the dump into its on-disk store, caches, search index): "
+            s(f"Server start (its store: a checkpoint of the build's query store; caches, search "
+              f"index): "
               f"{fmt_s(api['startup_s'])} s; peak RSS of its processes: "
               + (", ".join(fmt_mb(x) for x in sorted(rss.values(), reverse=True)) or "–") + ".")
             s("")
@@ -257,7 +260,7 @@ def section_throughput(r: dict[str, Any], args: argparse.Namespace, summary: lis
         n = th["activities"]
         s(f"## 6. Endpoint throughput ({n:,} activities)")
         s("")
-        s(f"The same dump served by `tripskg serve` (`/sparql`, 2 query workers) and by "
+        s(f"The same dump served by `tripskg serve --cache-mb 0` (`/sparql`, 2 query workers, no answer kept) and by "
           f"rdflib-endpoint (`rdflib-endpoint serve tripskg.nt`: rdflib `Dataset`, "
           f"default store), one after the other. Client: httpx async, at most "
           f"{args.requests} requests, {args.concurrency} at a time, POST form "

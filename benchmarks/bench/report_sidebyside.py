@@ -12,6 +12,7 @@ ORDER = ("tripskg", "tripskg-nocache", "oxigraph", "virtuoso")
 TRIPSKG = (("tripskg", "tripskg serve"), ("tripskg-nocache", "tripskg serve --cache-mb 0"))
 FIRST_PAGE_MS = 200.0
 FULL_CSV_S = 2.0
+LARGE_FIRST_PAGE_MS = 500.0  # bench-large (1M activities)
 
 
 def _ratio(a: float | None, b: float | None) -> str:
@@ -120,7 +121,7 @@ def section_sidebyside(r: dict[str, Any], args: argparse.Namespace,
 
 
 def _api(api: dict[str, Any] | None, n: int, shown: str, L: list[str],
-         summary: list[tuple[str, str, str]]) -> None:
+         summary: list[tuple[str, str, str]], target_ms: float = FIRST_PAGE_MS) -> None:
     if not api:
         return
     p95, cold = api["first_page_p95_ms"], api.get("first_page_cold_ms", {})
@@ -133,8 +134,37 @@ def _api(api: dict[str, Any] | None, n: int, shown: str, L: list[str],
              f"(`download=csv`): {full['rows']:,} rows in {full['s']:.2f} s "
              f"(HTTP {full['status']}).")
     worst_page = max(p95.values()) if p95 else None
-    summary.append((f"first page of any saved query p95 ≤ 200 ms ({n:,}), `{shown}`",
-                    f"worst {fmt_ms(worst_page)} ms",
-                    yes(worst_page is not None and worst_page <= FIRST_PAGE_MS)))
+    summary.append((f"first page of any saved query p95 ≤ {target_ms:.0f} ms ({n:,}), "
+                    f"`{shown}`", f"worst {fmt_ms(worst_page)} ms",
+                    yes(worst_page is not None and worst_page <= target_ms)))
     summary.append((f"the whole activities-by-treaty CSV ≤ 2 s ({n:,}; {full['rows']:,} "
                     f"rows), `{shown}`", f"{full['s']:.2f} s", yes(full["s"] <= FULL_CSV_S)))
+
+
+def section_pages(r: dict[str, Any], args: argparse.Namespace,
+                  summary: list[tuple[str, str, str]], sections: list[str]) -> None:
+    """bench-large: first pages of the saved queries at 1M activities (bench/pages.py)."""
+    f = r.get("pages")
+    if not f:
+        return
+    n = f["activities"]
+    L = [f"## First pages at {n:,} activities", "",
+         "`tripskg serve --timeout 120` as installed on the build of figure 1; through the API, "
+         "the first page (`limit=100`) of every saved query (parameters as in figure 4 of "
+         "`make bench`): the first call (cold: nothing kept yet) and the p95 of 5 calls "
+         "after it; and the whole `activities-by-treaty` listing as one CSV download.", ""]
+    run: Run | None = f.get("run")
+    if "error" in f or run is None or not run.ok:
+        L.append(f"- {f.get('error') or (run.status if run else 'not run')}")
+        sections.append("\n".join(L))
+        return
+    L.append(f"Server start: {f['startup_s']:.1f} s; peak RSS of its processes: "
+             + ", ".join(fmt_mb(kb) for kb in (f.get("server_rss") or {}).values()) + ".")
+    _api(run.data, n, "tripskg serve", L, summary, target_ms=LARGE_FIRST_PAGE_MS)
+    cold = run.data.get("first_page_cold_ms", {})
+    if cold:
+        worst = max(cold.values())
+        summary.append((f"first page of any saved query, first (cold) call, ≤ "
+                        f"{LARGE_FIRST_PAGE_MS:.0f} ms ({n:,})", f"worst {fmt_ms(worst)} ms",
+                        yes(worst <= LARGE_FIRST_PAGE_MS)))
+    sections.append("\n".join(L))

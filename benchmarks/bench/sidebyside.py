@@ -75,7 +75,7 @@ def start_oxigraph(dist: Path, work: Path) -> tuple[Server, str]:
 
 def start_virtuoso(dist: Path, work: Path) -> tuple[Any, str]:
     sys.path.insert(0, str(ROOT))
-    from tests.virtuoso import Virtuoso, available
+    from tests.support.virtuoso import Virtuoso, available
 
     if not available():
         raise RuntimeError("virtuoso-t / isql-vt are not installed")

@@ -285,9 +285,11 @@ class WorkerPool:
 
     Besides the ``size`` regular workers there are ``spare`` workers that only take a query
     while every regular worker has been busy for ``STUCK_AFTER`` seconds (long queries hold
-    them all), and only for ``spare_seconds``: a query that needs longer there is stopped
-    (503, busy) and the spare is replaced. So while long queries hold every regular worker,
-    cheap queries are still answered within a second; a burst of short queries just queues.
+    them all), and only for ``spare_seconds``: a query that needs longer there is stopped,
+    the spare is replaced, and the query waits in line for a regular worker (its time so far
+    counts against the timeout: a long query under load is slow, not refused). So while long
+    queries hold every regular worker, cheap queries are still answered within a second; a
+    burst of short queries just queues.
     """
 
     def __init__(self, store_path: str, size: int = 2, spare: int = 1,
@@ -333,17 +335,17 @@ class WorkerPool:
                  if not getattr(w, "spare", False)]
         return all(t is not None and now - t >= STUCK_AFTER for t in since)
 
-    async def _take(self, timeout: float) -> Worker:
-        """A free regular worker; a spare only while long queries hold every regular worker;
-        else wait in line (first come, first served; at most ``timeout`` seconds, then
-        :class:`Busy`)."""
+    async def _take(self, timeout: float, allow_spare: bool = True) -> Worker:
+        """A free regular worker; a spare (``allow_spare``) only while long queries hold every
+        regular worker; else wait in line (first come, first served; at most ``timeout``
+        seconds, then :class:`Busy`)."""
         with contextlib.suppress(asyncio.QueueEmpty):
             return self.idle.get_nowait()
         deadline = time.monotonic() + timeout
         getter = asyncio.ensure_future(self.idle.get())  # keeps this request's place in line
         try:
             while True:
-                if self._stuck():
+                if allow_spare and self._stuck():
                     with contextlib.suppress(asyncio.QueueEmpty):
                         spare = self.idle_spare.get_nowait()
                         self._drop(getter)
@@ -375,10 +377,23 @@ class WorkerPool:
         if hit is not None:
             return cast(Answer, hit)
         deadline = time.monotonic() + timeout
-        worker = await self._take(timeout)
-        spare = getattr(worker, "spare", False)
+        answer = await self._run(job, deadline, spare=True)
+        if answer is None:  # too long for the spare: in line for a regular worker
+            answer = await self._run(job, deadline, spare=False)
+            assert answer is not None  # a regular worker answers or times out
+        # kept with no await since the worker went back: a drain() waiting for that worker
+        # runs only after this, and empties the cache after it
+        self.cache.put(key, answer)
+        return answer
+
+    async def _run(self, job: SparqlJob | SelectJob, deadline: float, spare: bool
+                   ) -> Answer | None:
+        """The answer from one worker; None when a spare worker ran out of its time first
+        (the query is long: it goes to a regular worker rather than failing as busy)."""
+        worker = await self._take(max(0.0, deadline - time.monotonic()), spare)
+        on_spare = getattr(worker, "spare", False)
         remaining = max(0.05, deadline - time.monotonic())
-        if spare:
+        if on_spare:
             remaining = min(remaining, self.spare_seconds)
         worker.busy_since = time.monotonic()  # type: ignore[attr-defined]
         try:
@@ -389,11 +404,10 @@ class WorkerPool:
         if answer is None:
             self.killed += 1
             asyncio.get_running_loop().create_task(self._replace(worker))
-            if spare and remaining < deadline - time.monotonic():
-                raise Busy()  # long query while every regular worker was busy
+            if on_spare and deadline - time.monotonic() > 0.05:
+                return None
             raise Timeout()
         worker.busy_since = None  # type: ignore[attr-defined]
-        self.cache.put(key, answer)  # before the worker is free: drain() then sees it kept
         self._queue(worker).put_nowait(worker)
         return answer
 
