@@ -146,8 +146,10 @@ def section_incremental(r: dict[str, Any], args: argparse.Namespace, summary: li
           "graph's VoID figures). Unchanged reports stay out of the store; SHACL runs on the "
           "shared graphs, the changed report and every report's lines about shared subjects; "
           "unchanged dump pieces are copied from the last build. At the smaller size the result "
-          "is compared, file by file, with a clean build of the edited data (`--no-cache`). The "
-          "annex is restored afterwards.")
+          "is compared, file by file, with a clean build of the edited data (`--no-cache "
+          "--previous <the figure 1 build>`: the same version line, so `void.ttl`, "
+          "`release.json`, `feeds/` and `versions/` can be the same bytes). The annex is "
+          "restored afterwards.")
         s("")
         s("| activities | full build s (figure 1) | incremental s | incremental / full | "
           "≤ 10% | byte-identical to a clean build |")
@@ -164,7 +166,9 @@ def section_incremental(r: dict[str, Any], args: argparse.Namespace, summary: li
             s(f"| {n:,} | {fmt_s(e['full_s'])} | {run_cell(run)} | "
               f"{'' if ratio is None else f'{100 * ratio:.0f}%'} | "
               f"{yes(ratio <= 0.10) if ratio is not None else '–'} | "
-              f"{'not checked at this size' if ident is None else yes(ident)} |")
+              f"{'not checked at this size' if ident is None else yes(ident)}"
+              f"{'' if ident in (None, True) else ' (' + ', '.join(e.get('differ', [])) + ')'}"
+              " |")
             if ratio is not None and n == max(inc):
                 summary.append((f"incremental rebuild ≤ 10% of the full build ({n:,})",
                                 f"{100 * ratio:.0f}%", yes(ratio <= 0.10)))

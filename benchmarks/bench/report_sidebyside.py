@@ -44,7 +44,8 @@ def section_sidebyside(r: dict[str, Any], args: argparse.Namespace,
          "loader). Each saved query bound as `tripskg query` binds it (parameters as in figure "
          "4, `activities-by-treaty` with treaty=trips) and POSTed to each engine's SPARQL "
          "endpoint (results JSON). Per query: median of 3 calls per engine after a first call "
-         "(shown apart as *cold*: on tripskg nothing is kept yet), engines interleaved call by "
+         "(shown apart as *cold*: on tripskg nothing is kept yet; one call only when a first "
+         "call took over 2 s somewhere, to keep the time budget), engines interleaved call by "
          "call. Mixed load: the saved queries drawn at random (same seed per round for every "
          "engine), 2 rounds of 8 s per engine and concurrency, the engine order rotated each "
          "round; the median round is shown, errors summed over both. The mix repeats the same "
@@ -126,19 +127,21 @@ def _api(api: dict[str, Any] | None, n: int, shown: str, L: list[str],
         return
     p95, cold = api["first_page_p95_ms"], api.get("first_page_cold_ms", {})
     L += ["", f"`{shown}`, API, first page (`limit=100`) of each saved query: p95 of 5 calls "
-          "after the first, and (the first call) in ms: "
+          "after the first (2 without the cache, or when every call takes over 2 s), and (the "
+          "first call) in ms: "
           + ", ".join(f"{k} {fmt_ms(v)} ({fmt_ms(cold.get(k))})" for k, v in p95.items())
           + "."]
-    full = api["full_csv"]
-    L.append(f"The whole `activities-by-treaty` listing as one CSV download "
-             f"(`download=csv`): {full['rows']:,} rows in {full['s']:.2f} s "
-             f"(HTTP {full['status']}).")
     worst_page = max(p95.values()) if p95 else None
     summary.append((f"first page of any saved query p95 ≤ {target_ms:.0f} ms ({n:,}), "
                     f"`{shown}`", f"worst {fmt_ms(worst_page)} ms",
                     yes(worst_page is not None and worst_page <= target_ms)))
-    summary.append((f"the whole activities-by-treaty CSV ≤ 2 s ({n:,}; {full['rows']:,} "
-                    f"rows), `{shown}`", f"{full['s']:.2f} s", yes(full["s"] <= FULL_CSV_S)))
+    full = api.get("full_csv")
+    if full:
+        L.append(f"The whole `activities-by-treaty` listing as one CSV download "
+                 f"(`download=csv`; downloads are never kept, so this is the query each "
+                 f"time): {full['rows']:,} rows in {full['s']:.2f} s (HTTP {full['status']}).")
+        summary.append((f"the whole activities-by-treaty CSV ≤ 2 s ({n:,}; {full['rows']:,} "
+                        "rows)", f"{full['s']:.2f} s", yes(full["s"] <= FULL_CSV_S)))
 
 
 def section_pages(r: dict[str, Any], args: argparse.Namespace,
