@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tripskg.workers import die_with_parent
+
 from .common import fmt_s
 
 
@@ -162,8 +164,10 @@ def start_server(cmd: list[str], probe: urllib.request.Request, url: str, timeou
     errf.write("$ " + shlex.join(cmd) + "\n")
     errf.flush()
     t0 = time.perf_counter()
+    # dies with the process that started it: a step stopped at its timeout leaves no server
+    # running (and loading the machine) behind it
     proc = subprocess.Popen(cmd, stdout=errf, stderr=errf, start_new_session=True,
-                            stdin=subprocess.DEVNULL, env=env)
+                            stdin=subprocess.DEVNULL, env=env, preexec_fn=die_with_parent)
     errf.close()
     server = Server(proc, url, 0.0, log)
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # 127.0.0.1 only

@@ -212,6 +212,14 @@ class GraphLines:
         store.load(self.ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(self.graph))
 
 
+def quad_lines(graph: str | None, lines: Iterable[bytes]) -> list[bytes]:
+    """N-Triples lines of ``graph`` (None: the default graph) as N-Quads lines."""
+    if graph is None:
+        return list(lines)
+    suffix = b" <" + graph.encode("utf-8") + b"> .\n"
+    return [line[:-3] + suffix for line in lines]
+
+
 def line_offsets(lines: Iterable[bytes]) -> array[int]:
     return array("Q", accumulate(map(len, lines), initial=0))
 

@@ -15,16 +15,19 @@ beside it, or that has no stamp (a build stopped while writing it), is not used.
 
 from __future__ import annotations
 
-import gzip
+import io
 import json
 import multiprocessing as mp
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pyoxigraph as ox
+
+from .graphlines import quad_lines
+from .workers import die_with_parent
 
 DUMP = "tripskg.nq.gz"
 SUFFIX = ".store"
@@ -51,25 +54,45 @@ def dump_stamp(dist: Path, digest: str | None = None) -> dict[str, object]:
     return {"dump": DUMP, "sha256": digest, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
-def write_query_store(dist: Path, target: Path | None = None, digest: str | None = None,
-                      graphs: dict[str, str] | None = None) -> Path:
-    """Bulk-load ``dist/tripskg.nq.gz`` into a new on-disk store at ``target`` (default
-    :func:`store_dir`), replacing what is there; the stamp (with the dump's ``digest``, read
-    from SHA256SUMS when not given, and the content key of each graph, ``graphs``, for the
-    next build to patch a copy) is written last."""
-    target = target or store_dir(dist)
+Graphs = Sequence[tuple[str | None, Sequence[bytes]]]  # (graph IRI or None, N-Triples lines)
+
+
+class _Quads(io.RawIOBase):
+    """The N-Quads of ``graphs`` as a readable stream, made a slice of lines at a time from
+    the lines in memory (the loader reads it; the whole text never exists at once)."""
+
+    def __init__(self, graphs: Graphs, slice_lines: int = 20_000) -> None:
+        self._chunks = (b"".join(quad_lines(name, lines[i:i + slice_lines]))
+                        for name, lines in graphs for i in range(0, len(lines), slice_lines))
+        self._buf = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        while not self._buf:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._buf = memoryview(chunk)
+        n = min(len(b), len(self._buf))
+        b[:n] = self._buf[:n]
+        self._buf = self._buf[n:]
+        return n
+
+
+def load_query_store(target: Path, graphs: Graphs) -> None:
+    """A new on-disk store at ``target`` (replacing what is there) holding ``graphs``: the
+    build's own lines, already checked, so lenient parsing is safe and faster."""
     _fresh(target)
     store = ox.Store(str(target / "db"))
-    with gzip.open(dist / DUMP, "rb") as fh:
-        # the build's own dump: already checked, lenient parsing is safe and faster
-        store.bulk_load(fh, ox.RdfFormat.N_QUADS, lenient=True)  # type: ignore[arg-type]
+    store.bulk_load(io.BufferedReader(_Quads(graphs), 1 << 20),
+                    ox.RdfFormat.N_QUADS, lenient=True)
     # compacted: queries that read much of the store run 1.5-2x faster (3 s at 100k
-    # activities, in this helper process; the store takes about twice the disk space)
+    # activities; the store takes about twice the disk space)
     store.optimize()
     store.flush()
     del store
-    _write_stamp(target, dist, digest, graphs)
-    return target
 
 
 def _fresh(target: Path) -> None:
@@ -78,8 +101,10 @@ def _fresh(target: Path) -> None:
     target.mkdir(parents=True)
 
 
-def _write_stamp(target: Path, dist: Path, digest: str | None,
-                 graphs: dict[str, str] | None) -> None:
+def write_stamp(target: Path, dist: Path, digest: str | None,
+                graphs: dict[str, str] | None) -> None:
+    """The stamp that makes the store at ``target`` usable for the dump in ``dist`` (written
+    last: a store without it is never used)."""
     stamp = {**dump_stamp(dist, digest), "graphs": graphs}
     (target / STAMP).write_text(json.dumps(stamp, sort_keys=True) + "\n", encoding="utf-8")
 
@@ -97,14 +122,13 @@ def changed_graphs(previous: Path, keys: Mapping[str, str]) -> list[str] | None:
     return sorted({*(n for n, k in keys.items() if old.get(n) != k), *(set(old) - set(keys))})
 
 
-def make_query_store(dist: Path, target: Path, digest: str, keys: dict[str, str],
-                     previous: Path | None = None, changed: Mapping[str, bytes] | None = None
+def make_query_store(target: Path, graphs: Graphs, keys: Mapping[str, str],
+                     previous: Path | None = None, changed: Sequence[str] | None = None
                      ) -> int | None:
-    """The query store of a build. With ``previous`` (the last build's store) and
-    ``changed`` (the N-Triples of each graph :func:`changed_graphs` named; a graph the build
-    no longer has is absent): a copy of ``previous`` (hard links, so cheap) where only those
-    graphs are written again; returns how many. Else (or when the copy fails) the dump is
-    bulk-loaded; returns None. Runs in a spawned process (:func:`start_query_store`)."""
+    """The query store of a build, without its stamp. With ``previous`` (the last build's
+    store) and ``changed`` (the graphs :func:`changed_graphs` named): a copy of ``previous``
+    (hard links, so cheap) where only those graphs are written again; returns how many.
+    Else (or when the copy fails) every graph is bulk-loaded; returns None."""
     if previous is not None and changed is not None:
         try:
             _fresh(target)
@@ -112,40 +136,61 @@ def make_query_store(dist: Path, target: Path, digest: str, keys: dict[str, str]
         except OSError:
             pass
         else:
+            lines = {name or "": ls for name, ls in graphs}
             store = ox.Store(str(target / "db"))
-            for name in sorted(set(changed_graphs(previous, keys) or []) - set(changed)):
-                if name:
-                    store.remove_graph(ox.NamedNode(name))
-                else:
-                    store.clear_graph(ox.DefaultGraph())
-            for name, data in changed.items():
+            for name in changed:
                 g = ox.NamedNode(name) if name else ox.DefaultGraph()
+                if name and name not in lines:
+                    store.remove_graph(g)
+                    continue
                 store.clear_graph(g)
-                store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=g)
+                if name in lines:
+                    store.load(b"".join(lines[name]), format=ox.RdfFormat.N_TRIPLES, to_graph=g)
             store.flush()
             del store
-            _write_stamp(target, dist, digest, keys)
             return len(changed)
-    write_query_store(dist, target, digest, keys)
+    load_query_store(target, graphs)
     return None
 
 
-def start_query_store(*args: Any) -> Callable[[], int | None]:
-    """Run :func:`make_query_store` (same arguments) in a fresh, spawned process; returns
-    the function that waits for it. Never in a forked one, nor in the build process: once a
-    process has opened a RocksDB store, its background threads are part of the process state,
-    and a child forked from it that opens a store waits for threads it does not have."""
-    pool = mp.get_context("spawn").Pool(1)
-    pending = pool.apply_async(make_query_store, args)
+class QueryStoreWriter:
+    """:func:`make_query_store` in a forked process, started as soon as the build has its
+    graphs, so that it runs beside the dumps (the graphs are shared with the build process
+    copy-on-write, never copied). Forked, which is safe because the build process never
+    opens an on-disk store itself (a process that has one open has RocksDB threads that a
+    forked child would wait for). :meth:`finish` waits for it and writes the stamp;
+    :meth:`abandon` (a failed build) stops it and removes what it wrote."""
 
-    def wait() -> int | None:
-        try:
-            return cast("int | None", pending.get())
-        finally:
-            pool.close()
-            pool.join()
+    def __init__(self, target: Path, graphs: Graphs, keys: dict[str, str],
+                 previous: Path | None = None, changed: Sequence[str] | None = None) -> None:
+        self.target, self.keys = target, keys
+        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+        args = (target, graphs, keys, previous, changed)
+        self.process = ctx.Process(target=_run, args=args, daemon=True) if ctx else None
+        if self.process is not None:
+            self.process.start()
+        else:  # no fork on this platform: written here, now
+            make_query_store(*args)
 
-    return wait
+    def finish(self, dist: Path, digest: str) -> None:
+        if self.process is not None:
+            self.process.join()
+            if self.process.exitcode != 0:
+                shutil.rmtree(self.target, ignore_errors=True)
+                raise RuntimeError(f"writing the query store failed (exit code "
+                                   f"{self.process.exitcode}); see the messages above")
+        write_stamp(self.target, dist, digest, self.keys)
+
+    def abandon(self) -> None:
+        if self.process is not None and self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        shutil.rmtree(self.target, ignore_errors=True)
+
+
+def _run(*args: Any) -> None:  # pragma: no cover - runs in the forked process
+    die_with_parent()
+    make_query_store(*args)
 
 
 @dataclass(frozen=True)

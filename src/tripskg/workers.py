@@ -12,7 +12,7 @@ from multiprocessing.pool import Pool
 from typing import Any
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Worker initializer: the kernel kills this worker when the build process dies, so a
     killed build (kill -9, out of memory) leaves no worker writing behind it."""
     try:
@@ -28,7 +28,7 @@ def can_fork() -> bool:
 
 
 def fork_pool(processes: int) -> Pool:
-    return mp.get_context("fork").Pool(processes, initializer=_die_with_parent)
+    return mp.get_context("fork").Pool(processes, initializer=die_with_parent)
 
 
 def cpu_jobs(limit: int = 4) -> int:

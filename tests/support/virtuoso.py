@@ -22,6 +22,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from tripskg.workers import die_with_parent
+
 VIRTUOSO = "virtuoso-t"
 ISQL = "isql-vt"
 RESULT_SET_MAX_ROWS = 1_000_000
@@ -139,6 +141,7 @@ class Virtuoso:
         self.proc = subprocess.Popen(
             [VIRTUOSO, "+foreground", "+configfile", str(ini)], cwd=self.folder,
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=die_with_parent,  # never outlives the tests or benchmark using it
         )
         log.close()
         while True:

@@ -30,7 +30,7 @@ from ..iris import IRIs, owner_key, safe_key
 from ..oxutil import dump, serialize
 from ..prefixes import prefixes
 from ..querystore import DUMP as DUMP_NQ
-from ..querystore import changed_graphs, start_query_store
+from ..querystore import QueryStoreWriter, changed_graphs
 from ..releases.step import ReleaseOptions, release_step
 from ..settings import BuildSettings
 from ..validate import Result, Validation, validate_graph
@@ -177,10 +177,29 @@ def _validation_job(result: BuildResult, cost: float) -> Job:
 
 def _publish(result: BuildResult, folder: Path, step: Callable[[str], None], helper: Helper,
              settings: BuildSettings, validation: Validation | None) -> Published:
+    step("planning the dumps")
+    sources = graph_sources(result, result.cache is not None)
+    # the query store is written beside the dumps, from the same graphs; a failed build
+    # stops it and leaves no store behind
+    writer = _query_store(result, folder, sources, step) if settings.query_store else None
+    try:
+        published, digest = _write(result, folder, step, helper, settings, validation, sources)
+    except BaseException:
+        if writer is not None:
+            writer.abandon()
+        raise
+    if writer is not None:
+        step("waiting for the query store (beside the build: <build>.store/)")
+        writer.finish(folder, digest)
+    return published
+
+
+def _write(result: BuildResult, folder: Path, step: Callable[[str], None], helper: Helper,
+           settings: BuildSettings, validation: Validation | None, sources: list[GraphSource]
+           ) -> tuple[Published, str]:
+    """Everything ``publish`` writes into ``folder``; returns the N-Quads dump's digest."""
     iris = result.iris
     keyed = result.cache is not None
-    step("planning the dumps")
-    sources = graph_sources(result, keyed)
     ctx = context(iris, result.store)
     plan = plan_dumps(sources, iris, prefixes(iris), ctx, keyed)
     spans = reusable_spans(plan, result.cache.manifest if result.cache else None)
@@ -261,9 +280,6 @@ def _publish(result: BuildResult, folder: Path, step: Callable[[str], None], hel
     if problems:
         raise VoidError("void.ttl does not conform to shapes/dcat/void.ttl",
                         hint="; ".join(problems[:5]))
-    # started once nothing likely fails any more (a failed build leaves no store writing)
-    query_store = _query_store(result, folder, sources, assembled[DUMP_NQ][0], step
-                               ) if settings.query_store else None
     digests = {name: digest for name, (digest, _) in assembled.items()}
     digests.update({name: sha256(folder / name) for name in DOWNLOADS
                     if name not in digests and (folder / name).is_file()})
@@ -283,21 +299,19 @@ def _publish(result: BuildResult, folder: Path, step: Callable[[str], None], hel
     if result.cache is not None:
         step("recording the pieces in the build cache")
         _keep_manifest(result, result.cache, validation, folder, assembled, stats, graph_of)
-    if query_store is not None:
-        step("waiting for the query store (beside the build: <build>.store/)")
-        query_store()
-    return Published(record, validation)
+    return Published(record, validation), assembled[DUMP_NQ][0]
 
 
-def _query_store(result: BuildResult, folder: Path, sources: list[GraphSource], digest: str,
-                 step: Callable[[str], None]) -> Callable[[], object]:
-    """The query store beside ``folder``, written by a spawned process while the build goes
-    on (the returned function waits for it): on a rebuild, a copy of the last one with the
-    changed graphs written again; else the dump bulk-loaded."""
+def _query_store(result: BuildResult, folder: Path, sources: list[GraphSource],
+                 step: Callable[[str], None]) -> QueryStoreWriter:
+    """The query store beside ``folder``, written by a forked process while the build goes on:
+    on a rebuild, a copy of the last one with the changed graphs written again; else every
+    graph bulk-loaded."""
     target = folder.with_name(folder.name + ".store")
     manifest = result.cache.manifest if result.cache is not None else None
     keys = {s.name or "": s.key for s in sources}
-    previous = changed = None
+    previous: Path | None = None
+    changed: list[str] | None = None
     if manifest is not None:
         last = Path(manifest.folder)
         previous = last.with_name(last.name + ".store")
@@ -305,11 +319,12 @@ def _query_store(result: BuildResult, folder: Path, sources: list[GraphSource], 
         lines = {s.name or "": s.lines for s in sources}
         total = sum(len(v) for v in lines.values())
         if names is not None and sum(len(lines.get(n, ())) for n in names) < total / 4:
-            changed = {n: b"".join(lines[n]) for n in names if n in lines}
-            step(f"query store: {len(changed)} graphs to write into a copy of the last "
-                 "build's")
-    return start_query_store(folder, target, digest, keys if result.cache is not None else {},
-                             previous, changed)
+            changed = names
+            step(f"query store: {sum(n in lines for n in names)} graphs to write into a copy "
+                 "of the last build's")
+    graphs = [(s.name, s.lines) for s in sources if s.lines]
+    return QueryStoreWriter(target, graphs, keys if result.cache is not None else {},
+                            previous, changed)
 
 
 def _settled_outcomes(result: BuildResult) -> dict[str, PartOutcome]:

@@ -41,7 +41,7 @@ import pyoxigraph as ox
 
 from ..buildcache import Manifest
 from ..errors import TripsKGError
-from ..graphlines import split_owned
+from ..graphlines import quad_lines, split_owned
 from ..iris import IRIs, owned_prefixes, safe_key
 from ..oxutil import serialize
 from .jsonld import JSONLD_TAIL, Compactor, graph_block, jsonld_head, ntriples_triples
@@ -128,13 +128,6 @@ GZIP_LEVEL = 3  # 3x faster than level 6 on the dumps, for files ~20% larger (ma
 def gzip_member(data: bytes) -> bytes:
     """One reproducible gzip member (no name, mtime 0)."""
     return gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)
-
-
-def quad_lines(graph: str | None, lines: Iterable[bytes]) -> list[bytes]:
-    if graph is None:
-        return list(lines)
-    suffix = b" <" + graph.encode("utf-8") + b"> .\n"
-    return [line[:-3] + suffix for line in lines]
 
 
 # --------------------------------------------------------------------------- the plan
