@@ -2,7 +2,7 @@
 """tripskg benchmarks: every figure next to a baseline measured in the same run (``make bench``).
 
     .venv/bin/python benchmarks/run.py                 # the suite, writes benchmarks/RESULTS.md
-    .venv/bin/python benchmarks/run.py --large         # 1M activities: build + floor only
+    .venv/bin/python benchmarks/run.py --large         # 1M activities: build, floor, pages
 
 The machine is shared and noisy, so each figure is reported with the ratio to its baseline
 measured minutes apart in the same run, not only in seconds. Every step runs in a child process
@@ -37,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
         return child_main(argv[1:])
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--large", action="store_true",
-                    help="1M activities: build + floor only (writes RESULTS-large.md)")
+                    help="1M activities: build, floor, rebuild and first pages (writes "
+                         "RESULTS-large.md)")
     ap.add_argument("--out", type=Path, default=None, help="results file")
     ap.add_argument("--budget", type=float, default=None,
                     help="seconds for the whole run [default: 840; --large: 14400]")

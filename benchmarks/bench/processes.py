@@ -40,8 +40,11 @@ class Run:
         return "ok" if self.ok else self.reason
 
 
-def _group_rss_kb(pgid: int) -> int:
-    """Current RSS of every process in a process group (from /proc)."""
+def _group_rss_kb(pgid: int, proportional: bool = False) -> int:
+    """Memory of every process in a process group (from /proc): the sum of their RSS, or
+    (``proportional``) of their proportional set sizes (Pss), where pages a forked worker
+    shares with the build process count once, not once per process (slower to read: the
+    kernel walks every mapping; RSS where smaps_rollup cannot be read)."""
     total = 0
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -50,10 +53,21 @@ def _group_rss_kb(pgid: int) -> int:
             stat = Path(f"/proc/{entry}/stat").read_text()
             fields = stat[stat.rindex(")") + 2:].split()
             if int(fields[2]) == pgid:  # field 5 (pgrp), counted after "(comm)"
-                total += int(fields[21]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+                total += (proportional and _pss_kb(entry)) or int(fields[21]) * (
+                    os.sysconf("SC_PAGE_SIZE") // 1024)
         except (OSError, ValueError, IndexError):
             continue
     return total
+
+
+def _pss_kb(pid: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 def _kill_group(pgid: int) -> None:
@@ -107,8 +121,9 @@ def run_child(cmd: list[str], timeout: float, mem_limit_kb: int, log: Path,
             if time.perf_counter() - t0 > timeout:
                 reason = f"failed: timed out after {timeout:.0f} s"
                 _kill_group(proc.pid)
-            elif (rss := _group_rss_kb(proc.pid)) > mem_limit_kb:
-                reason = (f"failed: stopped at {rss / 2**20:.1f} GB RSS "
+            elif _group_rss_kb(proc.pid) > mem_limit_kb and (
+                    rss := _group_rss_kb(proc.pid, proportional=True)) > mem_limit_kb:
+                reason = (f"failed: stopped at {rss / 2**20:.1f} GB (Pss) "
                           f"(memory limit {mem_limit_kb / 2**20:.1f} GB)")
                 _kill_group(proc.pid)
         seconds = done["t"] - t0

@@ -83,7 +83,8 @@ def render(r: dict[str, Any], args: argparse.Namespace) -> str:
         w("## bench-large (1M activities)")
         w("")
         w("`make bench-large` (`benchmarks/run.py --large`) generates 1,000,000 activities and "
-          "runs the build and its floor only, writing `benchmarks/RESULTS-large.md`; it is not "
+          "runs the build, its floor, a rebuild and the first pages of the saved queries, writing "
+          "`benchmarks/RESULTS-large.md`; it is not "
           "part of `make bench`. Run it on an otherwise idle machine: a step is stopped when "
           "its processes pass the memory limit (`--mem-limit-gb`, default: the memory available "
           "at the start minus 2 GB, at most 16 GB), since an out-of-memory kill would hit other "
