@@ -118,3 +118,21 @@ def test_rebuild_patches_a_copy_and_matches_a_clean_store(tmp_path: Path) -> Non
     # the build before the last is removed with its store
     assert run_cli("build", "--data", str(data), "--out", str(out)).exit_code == 0
     assert not first.exists()
+
+
+@pytest.mark.slow
+def test_a_program_with_a_store_open_can_build(tmp_path: Path) -> None:
+    """A process that has an on-disk store open (RocksDB threads) builds too: the query store
+    is written by a fresh process, never a forked one (which would wait for those threads
+    forever). Run in a subprocess: RocksDB is never opened in the test process."""
+    code = ("import sys, pyoxigraph as ox\n"
+            "held = ox.Store(sys.argv[1])\n"
+            "from tripskg.cli import main\n"
+            "main(['-q', 'build', '--data', sys.argv[2], '--out', sys.argv[3]])\n")
+    out = tmp_path / "dist"
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path / "held"),
+                           str(ROOT / "data"), str(out)], capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (store_dir(out) / "stamp.json").is_file()
+    assert cli_query(out, ["reports"]).stdout.count("\n") > 100

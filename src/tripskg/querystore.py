@@ -15,14 +15,15 @@ beside it, or that has no stamp (a build stopped while writing it), is not used.
 
 from __future__ import annotations
 
-import io
 import json
-import multiprocessing as mp
 import shutil
-from collections.abc import Mapping, Sequence
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO
 
 import pyoxigraph as ox
 
@@ -57,42 +58,40 @@ def dump_stamp(dist: Path, digest: str | None = None) -> dict[str, object]:
 Graphs = Sequence[tuple[str | None, Sequence[bytes]]]  # (graph IRI or None, N-Triples lines)
 
 
-class _Quads(io.RawIOBase):
-    """The N-Quads of ``graphs`` as a readable stream, made a slice of lines at a time from
-    the lines in memory (the loader reads it; the whole text never exists at once)."""
-
-    def __init__(self, graphs: Graphs, slice_lines: int = 20_000) -> None:
-        self._chunks = (b"".join(quad_lines(name, lines[i:i + slice_lines]))
-                        for name, lines in graphs for i in range(0, len(lines), slice_lines))
-        self._buf = memoryview(b"")
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b: Any) -> int:
-        while not self._buf:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return 0
-            self._buf = memoryview(chunk)
-        n = min(len(b), len(self._buf))
-        b[:n] = self._buf[:n]
-        self._buf = self._buf[n:]
-        return n
-
-
-def load_query_store(target: Path, graphs: Graphs) -> None:
-    """A new on-disk store at ``target`` (replacing what is there) holding ``graphs``: the
-    build's own lines, already checked, so lenient parsing is safe and faster."""
+def load_query_store(target: Path, quads: IO[bytes]) -> None:
+    """A new on-disk store at ``target`` (replacing what is there) holding the N-Quads read
+    from ``quads``: the build's own lines, already checked, so lenient parsing is safe and
+    faster."""
     _fresh(target)
     store = ox.Store(str(target / "db"))
-    store.bulk_load(io.BufferedReader(_Quads(graphs), 1 << 20),
-                    ox.RdfFormat.N_QUADS, lenient=True)
+    store.bulk_load(quads, ox.RdfFormat.N_QUADS, lenient=True)
     # compacted: queries that read much of the store run 1.5-2x faster (3 s at 100k
     # activities; the store takes about twice the disk space)
     store.optimize()
     store.flush()
     del store
+
+
+def patch_query_store(target: Path, previous: Path, changed: Sequence[str],
+                      quads: IO[bytes]) -> bool:
+    """A copy of the store ``previous`` at ``target`` (hard links, so cheap) where the graphs
+    ``changed`` ('' = the default graph) are replaced by the N-Quads read from ``quads`` (a
+    graph with no quads is removed). False when the copy cannot be made."""
+    try:
+        _fresh(target)
+        ox.Store.read_only(str(previous / "db")).backup(str(target / "db"))
+    except OSError:
+        return False
+    store = ox.Store(str(target / "db"))
+    for name in changed:
+        if name:
+            store.remove_graph(ox.NamedNode(name))
+        else:
+            store.clear_graph(ox.DefaultGraph())
+    store.load(quads, format=ox.RdfFormat.N_QUADS)
+    store.flush()
+    del store
+    return True
 
 
 def _fresh(target: Path) -> None:
@@ -122,75 +121,97 @@ def changed_graphs(previous: Path, keys: Mapping[str, str]) -> list[str] | None:
     return sorted({*(n for n, k in keys.items() if old.get(n) != k), *(set(old) - set(keys))})
 
 
-def make_query_store(target: Path, graphs: Graphs, keys: Mapping[str, str],
-                     previous: Path | None = None, changed: Sequence[str] | None = None
-                     ) -> int | None:
-    """The query store of a build, without its stamp. With ``previous`` (the last build's
-    store) and ``changed`` (the graphs :func:`changed_graphs` named): a copy of ``previous``
-    (hard links, so cheap) where only those graphs are written again; returns how many.
-    Else (or when the copy fails) every graph is bulk-loaded; returns None."""
-    if previous is not None and changed is not None:
-        try:
-            _fresh(target)
-            ox.Store.read_only(str(previous / "db")).backup(str(target / "db"))
-        except OSError:
-            pass
-        else:
-            lines = {name or "": ls for name, ls in graphs}
-            store = ox.Store(str(target / "db"))
-            for name in changed:
-                g = ox.NamedNode(name) if name else ox.DefaultGraph()
-                if name and name not in lines:
-                    store.remove_graph(g)
-                    continue
-                store.clear_graph(g)
-                if name in lines:
-                    store.load(b"".join(lines[name]), format=ox.RdfFormat.N_TRIPLES, to_graph=g)
-            store.flush()
-            del store
-            return len(changed)
-    load_query_store(target, graphs)
-    return None
+COPY_FAILED = 3  # exit code of the writer process: the previous store could not be copied
 
 
 class QueryStoreWriter:
-    """:func:`make_query_store` in a forked process, started as soon as the build has its
-    graphs, so that it runs beside the dumps (the graphs are shared with the build process
-    copy-on-write, never copied). Forked, which is safe because the build process never
-    opens an on-disk store itself (a process that has one open has RocksDB threads that a
-    forked child would wait for). :meth:`finish` waits for it and writes the stamp;
-    :meth:`abandon` (a failed build) stops it and removes what it wrote."""
+    """The query store written by a fresh Python process started as soon as the build has its
+    graphs, so that it runs beside the dumps; a thread of the build streams it the N-Quads
+    from the lines in memory (the whole text never exists at once). A fresh process, never a
+    forked one: a process that has opened an on-disk store (a test run, a program using
+    tripskg) has RocksDB threads that a forked child would wait for forever.
+
+    With ``previous`` (the last build's store) and ``changed`` (the graphs
+    :func:`changed_graphs` named), only those graphs are streamed, into a copy of
+    ``previous``; when the copy cannot be made, everything is loaded instead. :meth:`finish`
+    waits and writes the stamp; :meth:`abandon` (a failed build) stops the process and
+    removes what it wrote."""
 
     def __init__(self, target: Path, graphs: Graphs, keys: dict[str, str],
                  previous: Path | None = None, changed: Sequence[str] | None = None) -> None:
-        self.target, self.keys = target, keys
-        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-        args = (target, graphs, keys, previous, changed)
-        self.process = ctx.Process(target=_run, args=args, daemon=True) if ctx else None
-        if self.process is not None:
-            self.process.start()
-        else:  # no fork on this platform: written here, now
-            make_query_store(*args)
+        self.target, self.keys, self.graphs = target, keys, graphs
+        self.process: subprocess.Popen[bytes] | None = None
+        self.error: BaseException | None = None
+        self.returncode: int | None = None
+        self._stop = False
+        self._thread = threading.Thread(target=self._feed, args=(previous, changed),
+                                        daemon=True)
+        self._thread.start()
+
+    def _feed(self, previous: Path | None, changed: Sequence[str] | None) -> None:
+        try:
+            if previous is not None and changed is not None:
+                wanted = set(changed)
+                rc = self._run(["patch", str(previous), json.dumps(list(changed))],
+                               [(n, ls) for n, ls in self.graphs if (n or "") in wanted])
+                if rc != COPY_FAILED:
+                    self.returncode = rc
+                    return
+            self.returncode = self._run(["load"], self.graphs)
+        except BaseException as e:  # noqa: BLE001 - reported by finish()
+            self.error = e
+
+    def _run(self, args: list[str], graphs: Graphs) -> int:
+        if self._stop:
+            return -1
+        self.process = proc = subprocess.Popen(
+            [sys.executable, "-m", "tripskg.querystore", str(self.target), *args],
+            stdin=subprocess.PIPE, preexec_fn=die_with_parent)
+        assert proc.stdin is not None
+        try:
+            for chunk in _quad_chunks(graphs):
+                if self._stop:
+                    break
+                proc.stdin.write(chunk)
+            proc.stdin.close()
+        except BrokenPipeError:  # the process ended early: its exit code says why
+            pass
+        return proc.wait()
 
     def finish(self, dist: Path, digest: str) -> None:
-        if self.process is not None:
-            self.process.join()
-            if self.process.exitcode != 0:
-                shutil.rmtree(self.target, ignore_errors=True)
-                raise RuntimeError(f"writing the query store failed (exit code "
-                                   f"{self.process.exitcode}); see the messages above")
+        self._thread.join()
+        if self.error is not None or self.returncode != 0:
+            shutil.rmtree(self.target, ignore_errors=True)
+            why = self.error or f"exit code {self.returncode}"
+            raise RuntimeError(f"writing the query store failed ({why}); see the messages "
+                               "above")
         write_stamp(self.target, dist, digest, self.keys)
 
     def abandon(self) -> None:
-        if self.process is not None and self.process.is_alive():
+        self._stop = True
+        if self.process is not None and self.process.poll() is None:
             self.process.kill()
-            self.process.join()
+        self._thread.join()
         shutil.rmtree(self.target, ignore_errors=True)
 
 
-def _run(*args: Any) -> None:  # pragma: no cover - runs in the forked process
-    die_with_parent()
-    make_query_store(*args)
+def _quad_chunks(graphs: Graphs, slice_lines: int = 20_000) -> Iterator[bytes]:
+    for name, lines in graphs:
+        for i in range(0, len(lines), slice_lines):
+            yield b"".join(quad_lines(name, lines[i:i + slice_lines]))
+
+
+def _main(argv: list[str]) -> int:  # pragma: no cover - the writer process
+    """``python -m tripskg.querystore TARGET load|patch PREVIOUS CHANGED`` with the N-Quads on
+    standard input (run by :class:`QueryStoreWriter`)."""
+    target, mode = Path(argv[0]), argv[1]
+    quads = sys.stdin.buffer
+    if mode == "patch":
+        if not patch_query_store(target, Path(argv[2]), json.loads(argv[3]), quads):
+            return COPY_FAILED
+        return 0
+    load_query_store(target, quads)
+    return 0
 
 
 @dataclass(frozen=True)
@@ -228,3 +249,7 @@ def dist_store(dist: Path) -> Opened:
     if isinstance(opened, ox.Store):
         return Opened(opened)
     return Opened(load_dist_store(dist), opened)
+
+
+if __name__ == "__main__":  # pragma: no cover - the writer process
+    sys.exit(_main(sys.argv[1:]))

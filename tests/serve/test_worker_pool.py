@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import subprocess
+import sys
 import time
 from pathlib import Path
-
-import pyoxigraph as ox
 
 from tripskg.serve.worker import SparqlJob, Timeout, WorkerPool
 
@@ -16,12 +16,12 @@ COUNT = "SELECT (COUNT(*) AS ?n) WHERE {{ {} }}"
 
 
 def _store(path: Path, triples: int) -> str:
-    store = ox.Store(str(path))
-    p = ox.NamedNode("urn:p")
-    store.extend(ox.Quad(ox.NamedNode(f"urn:s{i}"), p, ox.Literal(str(i)))
-                 for i in range(triples))
-    store.flush()
-    del store
+    """An on-disk store written by another process: RocksDB is never opened in the test
+    process (its threads would hang the workers that later builds fork from it)."""
+    nq = "".join(f'<urn:s{i}> <urn:p> "{i}" .\n' for i in range(triples))
+    subprocess.run([sys.executable, "-c", "import sys, pyoxigraph as ox; "
+                    "s = ox.Store(sys.argv[1]); s.load(sys.stdin.buffer, ox.RdfFormat.N_QUADS); "
+                    "s.flush()", str(path)], input=nq.encode(), check=True, timeout=60)
     return str(path)
 
 
