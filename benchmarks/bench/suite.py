@@ -322,7 +322,7 @@ class Suite:
 
     def fig_sidebyside(self) -> None:
         """tripskg serve vs Oxigraph's server vs Virtuoso on the largest build (see
-        bench/sidebyside.py): 3 calls per query and engine, 2 rounds of 8 s per engine at
+        bench/sidebyside.py): 2 calls per query and engine after a first, 2 rounds of 8 s per engine at
         concurrency 1 and 8."""
         n = max(self.args.sizes)
         f = self.r["sidebyside"] = {"activities": n}
@@ -333,7 +333,7 @@ class Suite:
             return
         f["run"] = self.child("sidebyside", min(self.left(), need * 2), "--dist", dist,
                               "--data", self.data[n], "--store", self.work / "sidebyside",
-                              "--reps", 3, "--requests", 2, "--window", 8, "--per-report", 5)
+                              "--reps", 2, "--requests", 2, "--window", 8, "--per-report", 5)
 
     def fig_api(self) -> None:
         n = max(self.args.sizes)
