@@ -28,6 +28,7 @@ VARIANTS = {"activities-by-treaty": [{"treaty": "https://w3id.org/tripskg/id/tre
 
 TARGETS = {"build_s": 60.0, "build_floor": 15.0, "build_rss_gb": 3.0, "site_s": 120.0,
            "query_p95_ms": 200.0, "api_added_ms": 10.0, "throughput_ratio": 10.0}
+LARGE_TARGETS = {"build_s": 600.0, "build_rss_gb": 12.0}  # make bench-large (issue 18)
 
 
 # =========================================================================== helpers
