@@ -16,6 +16,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import cast
@@ -31,7 +32,9 @@ from ..oxutil import dump, serialize
 from ..prefixes import prefixes
 from ..querystore import DUMP as DUMP_NQ
 from ..querystore import QueryStoreWriter, changed_graphs
-from ..releases.step import ReleaseOptions, release_step
+from ..releases.diff import DUMP as DUMP_NT
+from ..releases.diff import Members, Side, side_of_lines
+from ..releases.step import ReleaseOptions, load_last_read, release_step, save_last_read
 from ..settings import BuildSettings
 from ..validate import Result, Validation, validate_graph
 from ..vocab import STANDARD_PREFIXES
@@ -207,6 +210,15 @@ def _write(result: BuildResult, folder: Path, step: Callable[[str], None], helpe
     n_quads = sum(len(g.lines) for g in sources)
     in_store = n_quads - sum(len(g.lines) - len(plan.others.get(g.name or "", []))
                              for g in sources if g.name in result.settled)
+    # beside the jobs, in a thread of this (otherwise waiting) process: what the N-Triples
+    # dump says, for feeds/ (a first version), or the previous build's reading of its own
+    # (a rebuild compares only the dump's changed members)
+    background = ThreadPoolExecutor(max_workers=1)
+    last_read = background.submit(load_last_read, _last_read_path(result), settings.previous)
+    read: Future[Side] | None = None
+    if settings.previous is None:
+        read = background.submit(side_of_lines, folder, iris.base, plan.union_lines())
+    background.shutdown(wait=False)
     processes = processes_for(sum(p.size for p in missing) / 6 + in_store, settings.jobs)
     jobs = piece_jobs(missing, folder, max(1, processes * 2 if processes > 1 else 1))
     pending_validation = validation is None
@@ -253,10 +265,18 @@ def _write(result: BuildResult, folder: Path, step: Callable[[str], None], helpe
     void = void_triples(result.store, iris, dists, ts,
                         Options(settings.sparql_endpoint, settings.download_base), counts=counts)
     # the version: named from the content digest, compared with the earlier build
-    step("naming the version (comparing with the previous build)")
+    nt_members = Members(folder.resolve() / DUMP_NT, assembled[DUMP_NT][1])
+    last = last_read.result()
+    if last is not None:
+        changed = sum(k not in last.dump.spans for k in nt_members.spans)
+        step(f"naming the version (comparing {changed} changed pieces of "
+             f"{len(nt_members.spans)} with the previous build's)")
+    else:
+        step("naming the version (comparing with the previous build)")
     releasing = release_step(folder, assembled["tripskg.nq.gz"][0], ts, ReleaseOptions(
         settings.data_version, settings.issued, settings.previous, settings.keep_versions),
-        iris, len(result.reports), result.n_activities)
+        iris, len(result.reports), result.n_activities, last=last,
+        dump=nt_members, read=read.result if read is not None else None)
     void = releasing.void(void, iris, settings.download_base)
     void_problems = helper.submit(__name__, "validate_void", void)  # beside what follows
     write_void(folder / "void.ttl", void, iris)
@@ -299,6 +319,9 @@ def _write(result: BuildResult, folder: Path, step: Callable[[str], None], helpe
     if result.cache is not None:
         step("recording the pieces in the build cache")
         _keep_manifest(result, result.cache, validation, folder, assembled, stats, graph_of)
+        if releasing.side is not None:
+            save_last_read(result.cache.manifest_path.with_name(LAST_READ), releasing.side,
+                           nt_members)
     return Published(record, validation), assembled[DUMP_NQ][0]
 
 
@@ -325,6 +348,14 @@ def _query_store(result: BuildResult, folder: Path, sources: list[GraphSource],
     graphs = [(s.name, s.lines) for s in sources if s.lines]
     return QueryStoreWriter(target, graphs, keys if result.cache is not None else {},
                             previous, changed)
+
+
+def _last_read_path(result: BuildResult) -> Path | None:
+    """Where the build cache keeps what the last build's N-Triples dump says."""
+    return None if result.cache is None else result.cache.manifest_path.with_name(LAST_READ)
+
+
+LAST_READ = "release-side.pickle"
 
 
 def _settled_outcomes(result: BuildResult) -> dict[str, PartOutcome]:

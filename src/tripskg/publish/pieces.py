@@ -164,10 +164,17 @@ class Plan:
     union_triples: int
     shared: list[bytes]  # the shared owner's lines (union of every graph's non-owned lines)
     others: dict[str, Sequence[bytes]]  # report graph IRI -> its lines about subjects it does not own
+    owners: list[Sequence[bytes]] = field(default_factory=list)  # see union_runs
+    runs: list[tuple[int, int, int]] = field(default_factory=list)
 
     def pieces(self) -> Iterator[Piece]:
         for f in self.files.values():
             yield from f.pieces
+
+    def union_lines(self) -> Iterator[Sequence[bytes]]:
+        """The lines of the union dumps (those of ``tripskg.nt.gz``), a run at a time."""
+        for i, a, b in self.runs:
+            yield self.owners[i][a:b]
 
 
 def plan_dumps(graphs: list[GraphSource], iris: IRIs, pfx: dict[str, str],
@@ -235,7 +242,7 @@ def plan_dumps(graphs: list[GraphSource], iris: IRIs, pfx: dict[str, str],
     files["tripskg.jsonld"].head = jsonld_head(ctx).encode("utf-8")
     files["tripskg.jsonld"].sep = b","
     files["tripskg.jsonld"].tail = JSONLD_TAIL.encode("utf-8")
-    return Plan(files, n_union, shared, report_others)
+    return Plan(files, n_union, shared, report_others, owners, runs)
 
 
 def _bind(make: Callable[[list[bytes]], bytes],

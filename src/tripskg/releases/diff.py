@@ -19,7 +19,7 @@ import contextlib
 import gzip
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -334,6 +334,69 @@ def scan(folder: Path, base: str) -> Side:
     for block in _blocks(dump_path(folder)):
         see(block)
     return side
+
+
+def side_of_lines(folder: Path, base: str, runs: Iterable[Sequence[bytes]],
+                  version: str | None = None) -> Side:
+    """What a dump says, read from its sorted lines in memory (a run of lines at a time, in
+    the dump's order) instead of from the file: the same as :func:`scan` of that dump."""
+    side = Side(folder, base, version)
+    see = _Collector(side).see_block
+    for lines in runs:
+        if lines:
+            see(Block(list(lines), b"".join(lines)))
+    return side
+
+
+@dataclass
+class Members:
+    """An N-Triples dump written as gzip members (see ``publish/pieces.py``): its path and
+    where each member is, by piece key."""
+
+    path: Path
+    spans: dict[str, tuple[int, int]]
+
+    def lines(self, keys: Iterable[str]) -> list[bytes]:
+        """The lines of the members ``keys``, in the dump's order."""
+        out: list[bytes] = []
+        try:
+            with self.path.open("rb") as fh:
+                for off, n in sorted(self.spans[k] for k in keys):
+                    fh.seek(off)
+                    out.extend(gzip.decompress(fh.read(n)).splitlines(keepends=True))
+        except (OSError, EOFError, gzip.BadGzipFile) as e:
+            raise DiffError(f"{self.path}: cannot read the dump ({e})") from None
+        return out
+
+
+def diff_members(old: Side, old_dump: Members, new_dump: Members, new_folder: Path,
+                 rule: LossRule | None = None) -> Diff:
+    """:func:`diff_dists` of two dumps made of gzip members, reading only the members that
+    are not in both (a rebuild changes a few; the others are the same bytes). ``old``: what
+    the old dump says (saved by the build that wrote it). Each subject's lines sit in one
+    member and each line in one member of a dump, so the lines only in the old dump are those
+    of its own members not found in the new one's own members, and the other way round."""
+    gone = old_dump.lines(k for k in old_dump.spans if k not in new_dump.spans)
+    come = new_dump.lines(k for k in new_dump.spans if k not in old_dump.spans)
+    minus, plus = (side_of_lines(new_folder, old.base, [lines]) for lines in (gone, come))
+    new = _patched(old, minus, plus, new_folder)
+    a, b = set(gone), set(come)
+    removed, added = sorted(a - b), sorted(b - a)
+    changes, other = _attribute(old, new, removed, added)
+    return Diff(old, new, changes, removed, added, other,
+                reporter_losses(old, new, changes, rule or LossRule()))
+
+
+def _patched(old: Side, minus: Side, plus: Side, folder: Path) -> Side:
+    """``old`` without what ``minus`` read, with what ``plus`` read (both keyed by subject:
+    all of a subject's lines are in one member)."""
+    new = Side(folder, old.base, None, triples=old.triples - minus.triples + plus.triples)
+    for name in ("kinds", "labels", "report_of", "reporter_of", "start", "links"):
+        was, gone, come = getattr(old, name), getattr(minus, name), getattr(plus, name)
+        target = getattr(new, name)
+        target.update((k, v) for k, v in was.items() if k not in gone)
+        target.update(come)
+    return new
 
 
 def owner(subject: str, kinds: dict[str, str], stop: str) -> str | None:
