@@ -13,6 +13,7 @@ dumps and the version, never the clock: the same inputs give the same bytes.
 
 from __future__ import annotations
 
+import heapq
 import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
@@ -56,18 +57,55 @@ class Feed:
 
 def feed_paths(activity: str, side: Side) -> list[tuple[str, str | None]]:
     """The feeds an activity appears in, with the IRI each is about."""
-    base = side.base
-    out: list[tuple[str, str | None]] = [("all", None)]
-    report = side.report_of.get(activity, "")
-    reporter = side.reporter_of.get(report)
-    if reporter and reporter.startswith(base + "id/"):
-        out.append(("reporter/" + reporter[len(base) + 3:], reporter))
-    for iri in side.links.get(activity, []):
+    return _FeedPaths(side)(activity)
+
+
+class _FeedPaths:
+    """:func:`feed_paths` for every activity of a side: the reporter's and each linked IRI's
+    feed are worked out once."""
+
+    def __init__(self, side: Side) -> None:
+        self.side = side
+        self.of_report: dict[str, list[tuple[str, str | None]]] = {}
+        self.of_link: dict[str, tuple[str, str | None] | None] = {}
+
+    def __call__(self, activity: str) -> list[tuple[str, str | None]]:
+        side = self.side
+        report = side.report_of.get(activity, "")
+        head = self.of_report.get(report)
+        if head is None:
+            head = self.of_report[report] = self._head(report)
+        links = side.links.get(activity)
+        if not links:
+            return list(head)
+        out = list(head)
+        of_link = self.of_link
+        for iri in links:
+            if iri not in of_link:
+                of_link[iri] = self._link(iri)
+            path = of_link[iri]
+            if path is not None:
+                out.append(path)
+        return list(dict.fromkeys(out))
+
+    def _head(self, report: str) -> list[tuple[str, str | None]]:
+        base = self.side.base
+        out: list[tuple[str, str | None]] = [("all", None)]
+        reporter = self.side.reporter_of.get(report)
+        if reporter and reporter.startswith(base + "id/"):
+            path = "reporter/" + reporter[len(base) + 3:]
+            if _SAFE.fullmatch(path):
+                out.append((path, reporter))
+        return out
+
+    def _link(self, iri: str) -> tuple[str, str | None] | None:
+        base = self.side.base
         for prefix, name in ((base + "id/country/", "country/"),
                              (base + "def/policy-area/", "policy-area/")):
             if iri.startswith(prefix):
-                out.append((name + iri[len(prefix):], iri))
-    return [(p, a) for p, a in dict.fromkeys(out) if _SAFE.fullmatch(p)]
+                path = name + iri[len(prefix):]
+                return (path, iri) if _SAFE.fullmatch(path) else None
+        return None
 
 
 def _title(path: str, about: str | None, side: Side) -> str:
@@ -113,6 +151,7 @@ def build_feeds(side: Side, release: Release, diff: Diff | None, previous: Path 
     base = side.base
     fresh: dict[str, list[Entry]] = defaultdict(list)
     about: dict[str, str | None] = {}
+    paths_of = _FeedPaths(side)
     if diff is not None:
         for c in diff.changes:
             if c.kind != "activity" or c.status not in ("added", "changed"):
@@ -120,21 +159,21 @@ def build_feeds(side: Side, release: Release, diff: Diff | None, previous: Path 
             props = [curie(p.predicate, base) for p in c.properties]
             e = _entry(c.iri, "new" if c.status == "added" else "changed", side, release,
                        base, props)
-            for path, iri in feed_paths(c.iri, side):
+            for path, iri in paths_of(c.iri):
                 fresh[path].append(e)
                 about[path] = iri
     by_start: dict[str, list[str]] = defaultdict(list)
     for iri, kind in side.kinds.items():
         if kind == "activity":
-            for path, what in feed_paths(iri, side):
+            for path, what in paths_of(iri):
                 by_start[path].append(iri)
                 about[path] = what
     feeds = []
     for path in sorted(about):
         old = read_feed(previous / FEEDS / f"{path}.atom") if previous else None
         if old is None:  # a first build, or a feed that is new: the latest activities
-            latest = sorted(by_start.get(path, []), key=lambda a: (side.start.get(a, ""), a),
-                            reverse=True)[:MAX_ENTRIES]
+            latest = heapq.nlargest(MAX_ENTRIES, by_start.get(path, []),
+                                    key=lambda a: (side.start.get(a, ""), a))
             old = [_entry(a, "listed", side, release, base) for a in latest]
         new = sorted(fresh.get(path, []), key=lambda e: _start_key(e, side), reverse=True)
         ids = {e.id for e in new}
