@@ -31,6 +31,8 @@ from .shacl_shapes import (
     n3,
 )
 
+UNFOCUSED_MIN = 2_000  # focus nodes from which a check scans its path instead (see _Check)
+
 
 @dataclass
 class _Check:
@@ -46,6 +48,10 @@ class _Check:
     # merged checks (one scan of the focus nodes and their values for several components):
     flags: tuple[tuple[str, str], ...] = ()  # (component, ?var true when it is not met)
     counts: tuple[tuple[str, int], ...] = ()  # (minCount|maxCount, bound), ?n the count
+    # the same check without the focus nodes in the query (every subject the path starts
+    # from), its results then intersected with the focus nodes: on a large focus (100k
+    # activities) a scan of the path's predicate is 2-4x faster than joining it with them
+    unfocused: str | None = None
 
 
 @dataclass
@@ -200,20 +206,27 @@ class Validator:
             binds = " ".join(f"BIND(!{cond} AS {var})"
                              for (_, cond), (_, var) in zip(values, flags, strict=True))
             any_flag = " || ".join(var for _, var in flags)
+            def value_query(focus_part: str) -> str:
+                return (f"SELECT DISTINCT ?this ?value {' '.join(v for _, v in flags)} "
+                        f"WHERE {{ {focus_part} ?this {path} ?value {binds} "
+                        f"FILTER({any_flag}) }}")
             self.checks.append((focus, _Check(
-                f"SELECT DISTINCT ?this ?value {' '.join(v for _, v in flags)} WHERE {{ "
-                f"{focus} ?this {path} ?value {binds} FILTER({any_flag}) }}",
-                severity, message, shape_iri, label, values[0][0], flags=flags)))
+                value_query(focus), severity, message, shape_iri, label, values[0][0],
+                flags=flags, unfocused=value_query(""))))
         if counts:
             bounds = dict(counts)
             optional = "minCount" in bounds and bounds["minCount"] > 0
             values_of = f"OPTIONAL {{ ?this {path} ?v }}" if optional else f"?this {path} ?v"
             test = " || ".join(f"?n {'<' if name == 'minCount' else '>'} {n}"
                                for name, n in counts)
+            def count_query(focus_part: str) -> str:
+                return (f"SELECT ?this ?n WHERE {{ {{ SELECT ?this (COUNT(DISTINCT ?v) AS ?n) "
+                        f"WHERE {{ {focus_part} {values_of} }} GROUP BY ?this }} "
+                        f"FILTER({test}) }}")
+            # a node without values is a result only when it is a focus node (minCount)
             self.checks.append((focus, _Check(
-                f"SELECT ?this ?n WHERE {{ {{ SELECT ?this (COUNT(DISTINCT ?v) AS ?n) WHERE "
-                f"{{ {focus} {values_of} }} GROUP BY ?this }} FILTER({test}) }}",
-                severity, message, shape_iri, label, counts[0][0], counts=tuple(counts))))
+                count_query(focus), severity, message, shape_iri, label, counts[0][0],
+                counts=tuple(counts), unfocused=None if optional else count_query(""))))
 
     def _compile_sparql(self, shape: rdflib.term.Node, constraint: rdflib.term.Node,
                         focus: str, path: str | None, severity: str,
@@ -262,23 +275,29 @@ class Validator:
         results: list[ShaclResult] = []
         focus_cache: dict[str, set[object]] = {}
         class_cache: dict[str, str] = {}
+        def focus_nodes(focus: str) -> set[object]:
+            if focus not in focus_cache:
+                focus_cache[focus] = {
+                    s["this"] for s in store.query(
+                        f"SELECT DISTINCT ?this WHERE {{ {focus} }}",
+                        use_default_graph_as_union=True)  # type: ignore[union-attr]
+                }
+            return focus_cache[focus]
+
         for focus_marked, check in self.checks:
             focus = self._expand_classes(store, focus_marked, class_cache)
-            query = self._expand_classes(store, check.query, class_cache)
+            text = check.query
+            allowed: set[object] | None = None
+            if check.focus_filter:
+                allowed = focus_nodes(focus)
+            elif check.unfocused is not None and len(focus_nodes(focus)) >= UNFOCUSED_MIN:
+                text, allowed = check.unfocused, focus_nodes(focus)
+            query = self._expand_classes(store, text, class_cache)
             try:
                 solutions = store.query(query, use_default_graph_as_union=True)
             except SyntaxError as e:
                 raise TripsKGError(f"compiled SHACL query is invalid: {e}",
                                    hint=query[:400]) from None
-            allowed: set[object] | None = None
-            if check.focus_filter:
-                if focus not in focus_cache:
-                    focus_cache[focus] = {
-                        s["this"] for s in store.query(
-                            f"SELECT DISTINCT ?this WHERE {{ {focus} }}",
-                            use_default_graph_as_union=True)  # type: ignore[union-attr]
-                    }
-                allowed = focus_cache[focus]
             variables = {v.value for v in solutions.variables}  # type: ignore[union-attr]
             for sol in solutions:  # type: ignore[union-attr]
                 this = sol["this"]
