@@ -145,7 +145,8 @@ def section_incremental(r: dict[str, Any], args: argparse.Namespace, summary: li
           "records and named graph of each report, keyed by the SHA-256 of its inputs, the "
           "reference data and the tripskg code; and, from the last build, where each piece of "
           "the dumps is, the SHACL results about each report's own subjects and each report "
-          "graph's VoID figures). Unchanged reports stay out of the store; SHACL runs on the "
+          "graph's VoID figures, and what its N-Triples dump says). Unchanged reports stay "
+          "out of the store; SHACL runs on the "
           "shared graphs, the changed report and every report's lines about shared subjects; "
           "unchanged dump pieces are copied from the last build. At the smaller size the result "
           "is compared, file by file, with a clean build of the edited data (`--no-cache "
@@ -197,11 +198,12 @@ def section_incremental(r: dict[str, Any], args: argparse.Namespace, summary: li
                 s(f"**Gap:** the rebuild took {run.seconds:.1f} s = {100 * ratio:.0f}% of the "
                   "full build. Dominant steps, measured: " + "; ".join(
                       f"{lbl} {sec:.1f} s ({100 * sec / run.seconds:.0f}%)" for lbl, sec in top)
-                  + ". Naming the version compares the new dump with the previous build's, "
-                  "line by line, as `tripskg diff` does (both dumps read whole: the change "
-                  "notes, feeds and loss warnings come from it); the rest is what a rebuild "
-                  "does for the whole graph: start the interpreter, load the cached reports' "
-                  "records and lines, copy the unchanged pieces and hash them.")
+                  + ". Naming the version compares only the changed gzip members of the "
+                  "N-Triples dump with the previous build's (the build cache keeps what the "
+                  "last dump says), unless the step says it compared whole dumps; the rest is "
+                  "what a rebuild does for the whole graph: start the interpreter, load the "
+                  "cached reports' records and lines, copy the unchanged pieces and hash them, "
+                  "and write the feeds of every activity.")
             s("")
         sections.append("\n".join(S))
 
