@@ -105,18 +105,26 @@ XSS_ANNEX = (
 
 @pytest.fixture(scope="session")
 def small_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """dist/ (with site/) built from the seed note, data/examples and an escaping fixture.
+    """dist/ (with site/) built from the seed note, data/examples and an escaping fixture."""
+    return publish_examples(tmp_path_factory.mktemp("small"), {
+        "xss-fixture.txt": XSS_NOTE, "xss-fixture.csv": XSS_ANNEX}, with_examples=True)
 
-    Built with build_graph + publish (SHACL validation is tested elsewhere) to stay fast.
-    """
+
+def publish_examples(root: Path, files: dict[str, str], with_examples: bool = False) -> Path:
+    """``root/dist`` (a symbolic link into dist.builds/, as ``tripskg build`` makes it) of the
+    seed note plus example reports given as {file name in data/examples: text} (and
+    data/examples itself with ``with_examples``). Built with build_graph + publish (SHACL
+    validation is tested elsewhere) to stay fast."""
     from tripskg.build import build_graph
     from tripskg.publish import atomic_output, publish
 
-    root = tmp_path_factory.mktemp("small")
     data = make_data(root, notes={SEED.stem: SEED.read_text(encoding="utf-8")})
-    shutil.copytree(ROOT / "data" / "examples", data / "examples")
-    (data / "examples" / "xss-fixture.txt").write_text(XSS_NOTE, encoding="utf-8")
-    (data / "examples" / "xss-fixture.csv").write_text(XSS_ANNEX, encoding="utf-8")
+    examples = data / "examples"
+    if with_examples:
+        shutil.copytree(ROOT / "data" / "examples", examples)
+    examples.mkdir(exist_ok=True)
+    for name, text in files.items():
+        (examples / name).write_text(text, encoding="utf-8")
     result = build_graph(data)
     with atomic_output(root / "dist") as work:
         publish(result, work)

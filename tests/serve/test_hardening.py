@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import MINIMAL_NOTE, ROOT, make_data
+from tests.conftest import MINIMAL_NOTE, ROOT, publish_examples
 from tests.support.hardening import BASE
 
 # =========================================================================== the server
@@ -49,21 +49,9 @@ def _xss_annex(rows: list[list[str]]) -> str:
 
 
 def _publish(root: Path, rows: list[list[str]]) -> Path:
-    """dist/ (a symbolic link into dist.builds/, as ``tripskg build`` makes it) of the seed
-    note plus an example report whose labels are markup."""
-    from tests.conftest import SEED
-    from tripskg.build import build_graph
-    from tripskg.publish import atomic_output, publish
-
-    data = make_data(root, notes={SEED.stem: SEED.read_text(encoding="utf-8")})
-    examples = data / "examples"
-    examples.mkdir(exist_ok=True)
-    (examples / f"{XSS_KEY}.txt").write_text(XSS_NOTE, encoding="utf-8")
-    (examples / f"{XSS_KEY}.csv").write_text(_xss_annex(rows), encoding="utf-8")
-    result = build_graph(data)
-    with atomic_output(root / "dist") as work:
-        publish(result, work)
-    return root / "dist"
+    """dist/ of the seed note plus an example report whose labels are markup."""
+    return publish_examples(root, {f"{XSS_KEY}.txt": XSS_NOTE,
+                                   f"{XSS_KEY}.csv": _xss_annex(rows)})
 
 
 @pytest.fixture(scope="module")
