@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tripskg.errors import QueryError
-from tripskg.queries import MARKER, bind, get_query, load_queries, run_local
+from tripskg.queries import MARKER, bind, get_query, load_queries, parse_query_file, run_local
 from tripskg.reference import load_reference
 
 from .conftest import ROOT, TESTS, run_cli
@@ -58,6 +58,18 @@ def test_every_query_has_a_header() -> None:
         assert q.index_note, f"{q.name}: '# index:' comment on the index path it relies on"
         if q.params:
             assert MARKER in q.text
+
+
+def test_header_continuation_lines_belong_to_their_field(tmp_path: Path) -> None:
+    rq = tmp_path / "q.rq"
+    rq.write_text("# title: T\n# description: one\n#  two\n# columns: a\n"
+                  "# index: three\n#  four\nSELECT ?a WHERE { }\n", encoding="utf-8")
+    q = parse_query_file(rq)
+    assert (q.description, q.index_note) == ("one two", "three four")
+    # needs-coverage's '# index:' spans four lines: none of them goes into its description
+    needs = get_query("needs-coverage")
+    assert "tkg:addressedBy" in needs.index_note
+    assert "tkg:addressedBy concepts" not in needs.description
 
 
 def test_report_summary(fixture_store: ox.Store) -> None:

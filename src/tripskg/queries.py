@@ -81,13 +81,15 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")  # also a SPARQL variable name
 def parse_query_file(path: Path) -> SavedQuery:
     text = path.read_text(encoding="utf-8")
     fields: dict[str, list[str]] = {}
+    last = ""  # the header field a '#  ' continuation line belongs to
     for line in text.splitlines():
         if not line.startswith("#"):
             break
         if m := _HEADER.match(line):
-            fields.setdefault(m.group(1), []).append(m.group(2).strip())
-        elif fields and line.startswith("#  ") and "description" in fields:
-            fields["description"][-1] += " " + line[1:].strip()
+            last = m.group(1)
+            fields.setdefault(last, []).append(m.group(2).strip())
+        elif line.startswith("#  ") and last in ("description", "index"):
+            fields[last][-1] += " " + line[1:].strip()
     for required in ("title", "description", "columns"):
         if required not in fields:
             raise QueryError(f"missing '# {required}:' header", str(path), 1)
