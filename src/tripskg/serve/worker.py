@@ -403,9 +403,13 @@ class WorkerPool:
             return Answer(500, body=f"query worker failed: {e}".encode())
         if answer is None:
             self.killed += 1
-            asyncio.get_running_loop().create_task(self._replace(worker))
             if on_spare and deadline - time.monotonic() > 0.05:
+                # stopped before the query goes to a regular worker: a download it was
+                # writing must not be written to by both
+                await asyncio.to_thread(worker.kill)
+                asyncio.get_running_loop().create_task(self._replace(worker))
                 return None
+            asyncio.get_running_loop().create_task(self._replace(worker))
             raise Timeout()
         worker.busy_since = None  # type: ignore[attr-defined]
         self._queue(worker).put_nowait(worker)
