@@ -1,7 +1,8 @@
 """First pages at 1M activities (``make bench-large``): ``tripskg serve`` as installed on the
 1M build; the first page (``limit=100``) of every saved query through the API, p95 of 5 calls
 after a first (cold) call, and the whole ``activities-by-treaty`` listing as one CSV
-download (the same measurement as figure 6's, from :func:`.sidebyside.api_extras`)."""
+download, then the same download again (the file kept; the same measurements as figure
+6's, from :func:`.sidebyside.api_extras`)."""
 
 from __future__ import annotations
 

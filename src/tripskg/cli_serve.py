@@ -29,6 +29,11 @@ from .terminal import fail as _fail
 @click.option("--cache-mb", default=256, show_default=True, type=click.IntRange(min=0),
               help="Memory for answers kept while this build is served: a repeated query "
                    "is answered without running it again (X-Cache: hit); 0 turns it off.")
+@click.option("--download-cache-mb", default=1024, show_default=True,
+              type=click.IntRange(min=0),
+              help="Disk (in the server's work folder) for download=csv|tsv|json files kept "
+                   "while this build is served: a repeated download is sent without running "
+                   "the query (X-Cache: hit); 0 turns it off.")
 @click.option("--write-token", envvar="TRIPSKG_WRITE_TOKEN", default=None,
               help="Allow SPARQL Update for requests with 'Authorization: Bearer TOKEN' "
                    "(read-only without it). [env: TRIPSKG_WRITE_TOKEN]")
@@ -38,8 +43,8 @@ from .terminal import fail as _fail
 @check_options
 @click.pass_obj
 def serve(state: State, dist_dir: Path, host: str, port: int, base: str | None, timeout: float,
-          limit: int, workers: int, cache_mb: int, write_token: str | None,
-          allow_service: tuple[str, ...], allow_check: bool, check_max_bytes: int) -> None:
+          limit: int, workers: int, cache_mb: int, download_cache_mb: int,
+          write_token: str | None, allow_service: tuple[str, ...], allow_check: bool, check_max_bytes: int) -> None:
     """Serve dist/: SPARQL endpoint, linked-data pages, saved-query API."""
     from .serve import Config
     from .serve import serve as run_server
@@ -48,7 +53,7 @@ def serve(state: State, dist_dir: Path, host: str, port: int, base: str | None, 
     if timeout <= 0 or limit <= 0 or workers <= 0:
         _fail([TripsKGError("--timeout, --limit and --workers must be positive")], EXIT_USAGE)
     config = Config(dist_dir, base, timeout, limit, write_token, workers, allow_check,
-                    check_max_bytes, allow_service, cache_mb)
+                    check_max_bytes, allow_service, cache_mb, download_cache_mb)
     try:
         Backend.check_dist(dist_dir)
     except TripsKGError as e:

@@ -13,10 +13,12 @@ import httpx
 
 
 class ServerProcess:
-    def __init__(self, dist: Path, port: int, args: list[str]) -> None:
+    def __init__(self, dist: Path, port: int, args: list[str],
+                 env: dict[str, str] | None = None) -> None:
         self.dist = dist
         self.port = port
         self.args = args
+        self.env = env or {}  # on top of this process's environment (e.g. TMPDIR)
         self.url = f"http://127.0.0.1:{port}"
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = dist.parent / f"serve-{port}.log"
@@ -24,7 +26,7 @@ class ServerProcess:
     def start(self, wait: float = 90.0) -> ServerProcess:
         cmd = [sys.executable, "-m", "tripskg.cli", "serve", "--dist", str(self.dist),
                "--host", "127.0.0.1", "--port", str(self.port), *self.args]
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
         with self.log.open("wb") as log:
             self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + wait

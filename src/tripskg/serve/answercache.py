@@ -8,7 +8,8 @@ sends a repeated request's answer without running the query again. What makes th
   reload (SIGHUP) starts an empty one, and a SPARQL Update empties it before the write;
 - the key is the whole job: query text, dataset (``default-graph-uri``/``named-graph-uri``),
   Accept header and format, limit and offset;
-- only complete successful answers are kept (status 200, not a file download), and never
+- only complete successful answers are kept (status 200, not a file download: those are
+  kept on disk, :mod:`.downloadcache`), and never
   the answer of a query that calls ``SERVICE`` or a function whose value changes from one
   run to the next (``NOW``, ``RAND``, ``UUID``, ``STRUUID``, ``BNODE``);
 - memory is bounded (``--cache-mb``, least recently used answers go first; ``0`` turns the
@@ -40,9 +41,8 @@ class Kept(Protocol):
     cached: bool
 
 
-
-
-def _volatile(query: str) -> bool:
+def volatile(query: str) -> bool:
+    """Whether a query calls SERVICE or a function whose value changes between runs."""
     lowered = query.lower()
     if not any(w.lower() in lowered for w in VOLATILE) and "\\u" not in lowered:
         return False  # most queries: ruled out without tokenizing them
@@ -73,7 +73,7 @@ class AnswerCache:
         if getattr(job, "out_path", None) is not None:
             return None
         text = str(getattr(job, "query", None) or getattr(job, "text", ""))
-        if _volatile(text):
+        if volatile(text):
             return None
         return repr(job)
 

@@ -136,7 +136,8 @@ async def api_query(request: Request) -> Response:
 async def _download(request: Request, name: str, fmt: str) -> Response:
     """Every row of a saved query as a file: the worker writes the results document into a
     file of the server's work folder (no row limit; the query timeout still applies), which
-    is sent in chunks and removed afterwards."""
+    is sent in chunks and removed afterwards. A repeated download is a link to the file kept
+    from the first (serve.downloadcache: ``X-Cache: hit``)."""
     backend = backend_of(request)
     assert backend.workdir is not None
     folder = backend.workdir / "downloads"
@@ -144,7 +145,7 @@ async def _download(request: Request, name: str, fmt: str) -> Response:
     fd, path = tempfile.mkstemp(dir=folder, suffix="." + fmt)
     os.close(fd)
     try:
-        await run_saved(request, name, fmt, Page(None), path)
+        _, answer = await run_saved(request, name, fmt, Page(None), path)
     except ApiError as e:
         os.unlink(path)
         return api_error(e)
@@ -152,6 +153,7 @@ async def _download(request: Request, name: str, fmt: str) -> Response:
         os.unlink(path)
         raise
     return FileResponse(path, media_type=document_media_type(fmt), filename=filename(name, fmt),
+                        headers={"X-Cache": "hit" if answer.cached else "miss"},
                         background=BackgroundTask(os.unlink, path))
 
 

@@ -42,6 +42,7 @@ class Config:
     check_max_bytes: int = 2_000_000
     allow_service: tuple[str, ...] = ()  # SERVICE endpoints a query may call (none by default)
     cache_mb: int = 256  # memory for answers kept per build (serve.answercache; 0: none)
+    download_cache_mb: int = 1024  # disk for download files kept per build (downloadcache)
 
 
 @dataclass
@@ -145,8 +146,11 @@ class Backend:
 
     async def start(self) -> None:
         await asyncio.to_thread(self.load)
+        assert self.workdir is not None
         self.pool = WorkerPool(self.store_path, self.config.workers,
-                               cache_bytes=self.config.cache_mb * 1_000_000)
+                               cache_bytes=self.config.cache_mb * 1_000_000,
+                               download_dir=self.workdir / "kept-downloads",
+                               download_bytes=self.config.download_cache_mb * 1_000_000)
         await self.pool.start()
 
     def close(self) -> None:

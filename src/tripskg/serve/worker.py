@@ -15,6 +15,7 @@ import multiprocessing as mp
 import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import IO, Any, cast
 
 import pyoxigraph as ox
@@ -27,6 +28,7 @@ from ..web.formats import (
     results_media_type,
 )
 from .answercache import AnswerCache
+from .downloadcache import DownloadCache
 from .querytext import has_dataset_clause
 
 
@@ -65,7 +67,7 @@ class Answer:
     table: Any = None  # queries.ResultTable for SelectJob
     rows: int | None = None  # rows in the answer, when counted
     path: str | None = None  # the results document, written to a file (SelectJob.out_path)
-    cached: bool = False  # sent from the answer cache (answercache), not run again
+    cached: bool = False  # sent from the answer or download cache, not run again
 
 
 def run_sparql(store: ox.Store, job: SparqlJob) -> Answer:
@@ -293,9 +295,11 @@ class WorkerPool:
     """
 
     def __init__(self, store_path: str, size: int = 2, spare: int = 1,
-                 spare_seconds: float = 1.0, cache_bytes: int = 0) -> None:
+                 spare_seconds: float = 1.0, cache_bytes: int = 0,
+                 download_dir: Path | None = None, download_bytes: int = 0) -> None:
         self.store_path = store_path
         self.cache = AnswerCache(cache_bytes)
+        self.downloads = DownloadCache(download_dir, download_bytes)
         self.size = max(1, size)
         self.spare = max(0, spare)
         self.spare_seconds = spare_seconds
@@ -369,12 +373,19 @@ class WorkerPool:
             self.idle.put_nowait(getter.result())
 
     async def run(self, job: SparqlJob | SelectJob, timeout: float) -> Answer:
-        """The answer of ``job``: from the answer cache, else from a worker (kept)."""
+        """The answer of ``job``: from the answer cache (a download: from the download
+        cache, linked at ``job.out_path``), else from a worker (kept)."""
         text = job.query if isinstance(job, SparqlJob) else job.text
-        key = (self.cache.key(job) if len(text) < 10_000  # long texts: off the event loop
-               else await asyncio.to_thread(self.cache.key, job))
-        hit = self.cache.get(key)
-        if hit is not None:
+        cache: AnswerCache | DownloadCache = self.cache
+        out_path = getattr(job, "out_path", None)
+        if out_path is not None:
+            cache = self.downloads
+        key = (cache.key(job) if len(text) < 10_000  # long texts: off the event loop
+               else await asyncio.to_thread(cache.key, job))
+        if out_path is not None:
+            if self.downloads.get(key, out_path):
+                return Answer(200, path=out_path, cached=True)
+        elif (hit := self.cache.get(key)) is not None:
             return cast(Answer, hit)
         deadline = time.monotonic() + timeout
         answer = await self._run(job, deadline, spare=True)
@@ -383,7 +394,10 @@ class WorkerPool:
             assert answer is not None  # a regular worker answers or times out
         # kept with no await since the worker went back: a drain() waiting for that worker
         # runs only after this, and empties the cache after it
-        self.cache.put(key, answer)
+        if out_path is not None:
+            self.downloads.put(key, answer)
+        else:
+            self.cache.put(key, answer)
         return answer
 
     async def _run(self, job: SparqlJob | SelectJob, deadline: float, spare: bool
@@ -403,9 +417,13 @@ class WorkerPool:
             return Answer(500, body=f"query worker failed: {e}".encode())
         if answer is None:
             self.killed += 1
-            asyncio.get_running_loop().create_task(self._replace(worker))
             if on_spare and deadline - time.monotonic() > 0.05:
+                # stopped before the query goes to a regular worker: a download it was
+                # writing must not be written to by both
+                await asyncio.to_thread(worker.kill)
+                asyncio.get_running_loop().create_task(self._replace(worker))
                 return None
+            asyncio.get_running_loop().create_task(self._replace(worker))
             raise Timeout()
         worker.busy_since = None  # type: ignore[attr-defined]
         self._queue(worker).put_nowait(worker)
@@ -418,6 +436,7 @@ class WorkerPool:
         for w in list(self.workers):
             taken.append(await self._queue(w).get())
         self.cache.clear()
+        self.downloads.clear()
         return taken
 
     async def restart(self) -> None:
@@ -434,3 +453,4 @@ class WorkerPool:
                 w.conn.send(None)
             w.kill()
         self.workers.clear()
+        self.downloads.clear()
