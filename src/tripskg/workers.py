@@ -31,6 +31,27 @@ def fork_pool(processes: int) -> Pool:
     return mp.get_context("fork").Pool(processes, initializer=die_with_parent)
 
 
+def forked(work: Callable[[], None], jobs: int | None = None) -> Callable[[], None]:
+    """Start ``work`` in a forked child (it sees this process's memory as it is now, nothing is
+    pickled) and return the function that waits for it, raising if it failed. Without fork,
+    or with ``jobs=1``, ``work`` runs when waited for, in this process."""
+    if not can_fork() or jobs == 1:
+        return work
+    child = mp.get_context("fork").Process(target=_forked_run, args=(work,), daemon=True)
+    child.start()
+
+    def wait() -> None:
+        child.join()
+        if child.exitcode != 0:
+            raise RuntimeError(f"a forked build step failed (exit code {child.exitcode})")
+    return wait
+
+
+def _forked_run(work: Callable[[], None]) -> None:
+    die_with_parent()
+    work()
+
+
 def cpu_jobs(limit: int = 4) -> int:
     return max(1, min(os.cpu_count() or 1, limit))
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,16 +40,22 @@ class LastRead:
 
 def save_last_read(path: Path, side: Side, dump: Members) -> None:
     """Keep ``side`` (what this build's dump says) for the next build, atomically."""
+    tmp = path.with_name(path.name + ".tmp")
+    write_last_read(tmp, side, dump)
+    os.replace(tmp, path)
+
+
+def write_last_read(target: Path, side: Side, dump: Members) -> None:
+    """What :func:`load_last_read` reads, written to ``target`` (a temporary name: the caller
+    renames it into place once the build has succeeded)."""
     st = dump.path.stat()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with target.open("wb") as fh:
             pickle.dump(LastRead(side, dump, st.st_size, st.st_mtime_ns), fh,
                         protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        target.unlink(missing_ok=True)
         raise
 
 
