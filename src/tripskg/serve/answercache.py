@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections import OrderedDict
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from .querytext import tokens, unescape_codepoints
 
 # functions whose value differs between two runs of the same query (SPARQL 1.1 §17.4)
 VOLATILE = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE", "SERVICE"})
+V = TypeVar("V")
 CELL_BYTES = 64  # what a cell of a ResultTable is counted as (an RDF term and its text)
 
 
@@ -59,14 +60,61 @@ def answer_size(answer: Kept) -> int:
     return size
 
 
-class AnswerCache:
+class SizedLRU(Generic[V]):
+    """Values by key, least recently used first, bounded by the sum of their sizes in bytes;
+    with hit and miss counts. :meth:`_dropped` is told of every value that goes."""
+
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max(0, max_bytes)
-        self._entries: OrderedDict[str, tuple[Kept, int]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[V, int]] = OrderedDict()
         self.bytes = 0
         self.hits = 0
         self.misses = 0
 
+    def _find(self, key: str | None) -> V | None:
+        """The value kept for ``key`` (None: a miss, counted)."""
+        hit = self._entries.get(key) if key is not None and self.max_bytes else None
+        if hit is None:
+            if key is not None and self.max_bytes:
+                self.misses += 1
+            return None
+        return hit[0]
+
+    def _used(self, key: str) -> None:
+        """A hit on ``key``: it becomes the most recently used."""
+        self._entries.move_to_end(key)
+        self.hits += 1
+
+    def _keep(self, key: str, value: V, size: int) -> None:
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self.bytes -= old[1]
+            if old[0] != value:  # (a kept file replaced at the same path is not dropped)
+                self._dropped(old[0])
+        self._entries[key] = (value, size)
+        self.bytes += size
+        while self.bytes > self.max_bytes:
+            self._forget(next(iter(self._entries)))
+
+    def _forget(self, key: str) -> None:
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self.bytes -= old[1]
+            self._dropped(old[0])
+
+    def _dropped(self, value: V) -> None:
+        """A value evicted, replaced or cleared."""
+
+    def clear(self) -> None:
+        for key in list(self._entries):
+            self._forget(key)
+        self.bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+class AnswerCache(SizedLRU[Kept]):
     @staticmethod
     def key(job: Any) -> str | None:
         """The key of a job (its fields), or None when its answer must not be kept."""
@@ -78,34 +126,15 @@ class AnswerCache:
         return repr(job)
 
     def get(self, key: str | None) -> Kept | None:
-        if key is None or not self.max_bytes:
+        hit = self._find(key)
+        if hit is None or key is None:
             return None
-        hit = self._entries.get(key)
-        if hit is None:
-            self.misses += 1
-            return None
-        self._entries.move_to_end(key)
-        self.hits += 1
-        return dataclasses.replace(hit[0], cached=True)  # type: ignore[type-var]
+        self._used(key)
+        return dataclasses.replace(hit, cached=True)  # type: ignore[type-var]
 
     def put(self, key: str | None, answer: Kept) -> None:
         if key is None or answer.status != 200 or answer.path is not None:
             return
         size = answer_size(answer)
-        if size > self.max_bytes // 8:
-            return
-        old = self._entries.pop(key, None)
-        if old is not None:
-            self.bytes -= old[1]
-        self._entries[key] = (answer, size)
-        self.bytes += size
-        while self.bytes > self.max_bytes:
-            _, (_, dropped) = self._entries.popitem(last=False)
-            self.bytes -= dropped
-
-    def clear(self) -> None:
-        self._entries.clear()
-        self.bytes = 0
-
-    def __len__(self) -> int:
-        return len(self._entries)
+        if size <= self.max_bytes // 8:
+            self._keep(key, answer, size)

@@ -30,21 +30,16 @@ import contextlib
 import dataclasses
 import hashlib
 import os
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from .answercache import volatile
+from .answercache import SizedLRU, volatile
 
 
-class DownloadCache:
+class DownloadCache(SizedLRU[Path]):
     def __init__(self, folder: Path | None, max_bytes: int) -> None:
+        super().__init__(max_bytes if folder is not None else 0)
         self.folder = folder
-        self.max_bytes = max(0, max_bytes) if folder is not None else 0
-        self._entries: OrderedDict[str, tuple[Path, int]] = OrderedDict()
-        self.bytes = 0
-        self.hits = 0
-        self.misses = 0
         self._serial = 0
 
     @staticmethod
@@ -71,25 +66,21 @@ class DownloadCache:
     def get(self, key: str | None, out_path: str) -> bool:
         """Put the kept file of ``key`` at ``out_path`` (a new link to it, replacing the file
         there); False when none is kept (a miss: run the query)."""
-        if key is None or not self.max_bytes:
-            return False
-        hit = self._entries.get(key)
-        if hit is None:
-            self.misses += 1
+        kept = self._find(key)
+        if kept is None or key is None:
             return False
         link = out_path + ".hit"
         try:
-            os.link(hit[0], link)
+            os.link(kept, link)
             os.replace(link, out_path)
         except OSError:  # gone from the disk (or no links there): forget it, run the query
-            self._drop(key)
+            self._forget(key)
             self.misses += 1
             return False
         finally:  # left when it failed, or when out_path already was this file
             with contextlib.suppress(OSError):
                 os.unlink(link)
-        self._entries.move_to_end(key)
-        self.hits += 1
+        self._used(key)
         return True
 
     def put(self, key: str | None, answer: Any) -> None:
@@ -112,27 +103,11 @@ class DownloadCache:
                 raise
         except OSError:
             return  # not kept (a full disk, no hard links): the download itself is sent
-        old = self._entries.pop(key, None)
-        if old is not None:
-            self.bytes -= old[1]
-        self._entries[key] = (target, size)
-        self.bytes += size
-        while self.bytes > self.max_bytes:
-            self._drop(next(iter(self._entries)))
+        self._keep(key, target, size)
 
-    def _drop(self, key: str) -> None:
-        path, size = self._entries.pop(key)
-        self.bytes -= size
+    def _dropped(self, value: Path) -> None:
         with contextlib.suppress(OSError):
-            path.unlink()  # a response sending it holds its own link
-
-    def clear(self) -> None:
-        for key in list(self._entries):
-            self._drop(key)
-        self.bytes = 0
-
-    def __len__(self) -> int:
-        return len(self._entries)
+            value.unlink()  # a response sending it holds its own link
 
     def files(self) -> list[Path]:
         """The kept files, least recently used first (tests)."""
