@@ -64,6 +64,14 @@ def _call(module: str, name: str, args: tuple[Any, ...]) -> Any:
     return getattr(importlib.import_module(module), name)(*args)
 
 
+def _warm(module: str, name: str) -> None:
+    """Run ``module.name()`` for what it leaves in the worker (imports, caches), and send
+    nothing back: unpickling its value would import its modules in the build process's
+    result-handler thread, racing the main thread's imports of the same package (a partly
+    initialized ``rdflib`` made builds fail now and then)."""
+    _call(module, name, ())
+
+
 class Helper:
     """One forked worker process started before its work is ready, so it can warm up (import
     modules, parse files) while the build goes on; ``submit`` hands it the work. Functions are
@@ -74,7 +82,7 @@ class Helper:
     def __init__(self, warm: tuple[str, str] | None = None, jobs: int | None = None) -> None:
         self.pool = fork_pool(1) if can_fork() and jobs != 1 else None
         if self.pool is not None and warm is not None:
-            self.pool.apply_async(_call, (*warm, ()))
+            self.pool.apply_async(_warm, warm)
 
     def submit(self, module: str, name: str, *args: Any) -> Callable[[], Any]:
         """Start ``module.name(*args)``; returns the function that waits for its value."""
