@@ -478,13 +478,19 @@ def killed(builds: Builds, tmp_path_factory: pytest.TempPathFactory) -> dict[str
         proc = start_build(builds.data, out, build_env(None, 10 + i, **{PAUSE_ENV: step}), log)
         runs[step] = (proc, log, Killed(step, out, os.readlink(out), files_of(out)))
     deadline = time.monotonic() + 600
-    for step, (proc, log, _) in runs.items():
-        while f"paused at {step}" not in log.read_text(errors="replace"):
-            assert proc.poll() is None, f"build exited before {step}: {log.read_text()}"
-            assert time.monotonic() < deadline, f"never paused at {step}"
-            time.sleep(0.05)
-        os.kill(proc.pid, signal.SIGKILL)
-        assert proc.wait(timeout=30) == -signal.SIGKILL
+    try:
+        for step, (proc, log, _) in runs.items():
+            while f"paused at {step}" not in log.read_text(errors="replace"):
+                assert proc.poll() is None, f"build exited before {step}: {log.read_text()}"
+                assert time.monotonic() < deadline, f"never paused at {step}"
+                time.sleep(0.05)
+            os.kill(proc.pid, signal.SIGKILL)
+            assert proc.wait(timeout=30) == -signal.SIGKILL
+    finally:  # a failed check leaves no build paused (asleep for an hour) behind
+        for proc, _, _ in runs.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=30)
     return {step: k for step, (_, _, k) in runs.items()}
 
 
