@@ -98,14 +98,18 @@ class Manifest:
         return ok
 
 
+# what unpickling a cache file written by another version or cut short can raise
+UNPICKLE_ERRORS = (EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError,
+                   TypeError, ValueError)
+
+
 def load_manifest(path: Path | None, key: str) -> Manifest | None:
     if path is None:
         return None
     try:
         with path.open("rb") as fh:
             m = pickle.load(fh)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
-            IndexError, TypeError, ValueError):
+    except (OSError, *UNPICKLE_ERRORS):
         return None
     if not isinstance(m, Manifest) or m.format != MANIFEST_FORMAT or m.key != key:
         return None
@@ -176,8 +180,7 @@ class PartCache:
         try:
             with self._path(key).open("rb") as fh:
                 part: Part = pickle.load(fh)
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
-                IndexError, TypeError, ValueError):
+        except (OSError, *UNPICKLE_ERRORS):
             return None  # missing or unreadable: read the inputs again
         self.hits += 1
         return part

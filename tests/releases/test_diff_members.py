@@ -74,15 +74,16 @@ def test_member_diff_is_the_whole_dump_diff(synthetic: Path, tmp_path: Path,  # 
 
 
 def test_a_kept_reading_of_another_build_is_not_used(tmp_path: Path) -> None:
+    from tripskg.publish import _ReadKeeper
     from tripskg.releases.diff import Side
-    from tripskg.releases.step import load_last_read, save_last_read
+    from tripskg.releases.step import load_last_read
 
     a, b = tmp_path / "a", tmp_path / "b"
     for folder in (a, b):
         folder.mkdir()
         (folder / DUMP).write_bytes(b"")
     path = tmp_path / LAST_READ
-    save_last_read(path, Side(a, "https://example.org/", None), Members(a / DUMP, {}))
+    _ReadKeeper(path, 1).commit(Side(a, "https://example.org/", None), Members(a / DUMP, {}))
     assert load_last_read(path, a) is not None
     assert load_last_read(path, b) is None  # another build
     assert load_last_read(path, None) is None  # a first build

@@ -55,14 +55,9 @@ class Feed:
         return f"{FEEDS}/{self.path}.atom"
 
 
-def feed_paths(activity: str, side: Side) -> list[tuple[str, str | None]]:
-    """The feeds an activity appears in, with the IRI each is about."""
-    return _FeedPaths(side)(activity)
-
-
 class _FeedPaths:
-    """:func:`feed_paths` for every activity of a side: the reporter's and each linked IRI's
-    feed are worked out once."""
+    """The feeds an activity of ``side`` appears in, with the IRI each is about (called per
+    activity): the reporter's and each linked IRI's feed are worked out once."""
 
     def __init__(self, side: Side) -> None:
         self.side = side

@@ -4,7 +4,7 @@ version, compare it with the earlier build, and write ``release.json``, ``versio
 
 from __future__ import annotations
 
-import os
+import dataclasses
 import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from ..buildcache import UNPICKLE_ERRORS
 from ..iris import IRIs
 from .diff import DUMP, Diff, Members, Side, diff_members, dist_base, scan
 from .feeds import build_feeds, write_feeds
@@ -38,13 +39,6 @@ class LastRead:
     mtime_ns: int
 
 
-def save_last_read(path: Path, side: Side, dump: Members) -> None:
-    """Keep ``side`` (what this build's dump says) for the next build, atomically."""
-    tmp = path.with_name(path.name + ".tmp")
-    write_last_read(tmp, side, dump)
-    os.replace(tmp, path)
-
-
 def write_last_read(target: Path, side: Side, dump: Members) -> None:
     """What :func:`load_last_read` reads, written to ``target`` (a temporary name: the caller
     renames it into place once the build has succeeded)."""
@@ -68,8 +62,7 @@ def load_last_read(path: Path | None, previous: Path | None) -> LastRead | None:
         with path.open("rb") as fh:
             last = pickle.load(fh)
         st = (previous / DUMP).stat()
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
-            IndexError, TypeError, ValueError):
+    except (OSError, *UNPICKLE_ERRORS):
         return None
     if (not isinstance(last, LastRead) or last.dump.path != previous.resolve() / DUMP
             or (st.st_size, st.st_mtime_ns) != (last.size, last.mtime_ns)):
@@ -137,9 +130,7 @@ def release_step(folder: Path, digest: str, timestamp: int, options: ReleaseOpti
     if diff is not None:
         side = diff.new
     elif last is not None:  # the previous build's content: what its dump says
-        side = Side(folder, last.side.base, None, last.side.kinds, last.side.labels,
-                    last.side.report_of, last.side.reporter_of, last.side.start,
-                    last.side.links, last.side.triples)
+        side = dataclasses.replace(last.side, folder=folder, version=None)
     elif previous is None and read is not None:
         side = read()
     return ReleaseStep(release, diff, previous, opts, side)
