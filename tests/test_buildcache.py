@@ -120,6 +120,40 @@ def test_worker_processes_write_the_same_bytes(synthetic: Path, tmp_path: Path,
     assert tree_digest(tmp_path / "one") == tree_digest(tmp_path / "two")
 
 
+HELD = ("--store-quads", "2700")  # synthetic reports of ~1,300 quads: 2 in the store, 2 batches of 2
+
+
+def test_reports_held_out_of_the_store_give_the_same_bytes(
+        synthetic: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, epoch: None) -> None:
+    """Beyond ``--store-quads`` report quads, reports are checked in batches, each in a store
+    of its own: the same SHACL results and VoID figures, so the same files."""
+    build(synthetic, tmp_path / "whole", "--no-cache")
+    for jobs in ("1", "2"):
+        monkeypatch.setenv("TRIPSKG_JOBS", jobs)
+        log = build(synthetic, tmp_path / f"held-{jobs}", "--no-cache", *HELD)
+        assert "4 reports held out of the store (over 2,700 report quads)" in log
+        assert log.count("done: check-batch-") == 2
+        assert tree_digest(tmp_path / f"held-{jobs}") == tree_digest(tmp_path / "whole")
+
+
+@pytest.mark.slow
+def test_a_rebuild_with_held_reports_equals_a_clean_build(
+        synthetic: Path, tmp_path: Path, epoch: None) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(synthetic, data)
+    out = tmp_path / "dist"
+    build(data, out, *HELD)
+    first = tmp_path / "first"
+    shutil.copytree(out.resolve(), first)
+    annex = sorted((data / "annex").glob("*.csv"))[4]  # a held report
+    annex.write_text(annex.read_text(encoding="utf-8").replace(
+        "SYNTHETIC", "SYNTHETIC (edited)", 1), encoding="utf-8")
+    log = build(data, out, *HELD)
+    assert "5 unchanged reports kept out of the store" in log
+    build(data, tmp_path / "clean", "--no-cache", "--previous", str(first))
+    assert tree_digest(out) == tree_digest(tmp_path / "clean")
+
+
 def test_errors_come_back_from_worker_processes(synthetic: Path, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     data = tmp_path / "data"
@@ -151,9 +185,10 @@ NEVER_MET = """@prefix sh: <http://www.w3.org/ns/shacl#> .
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("jobs,held", [("1", ()), ("2", ()), ("2", HELD)])
 def test_shacl_violations_found_while_dumps_are_written_leave_out_untouched(
-        jobs: str, synthetic: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        jobs: str, held: tuple[str, ...], synthetic: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     import tripskg.validate as validate
 
     out = tmp_path / "dist"
@@ -164,10 +199,12 @@ def test_shacl_violations_found_while_dumps_are_written_leave_out_untouched(
     shapes = validate.shapes_files()
     monkeypatch.setattr(validate, "shapes_files", lambda: [*shapes, extra])
     monkeypatch.setenv("TRIPSKG_JOBS", jobs)
-    result = run_cli("build", "--data", str(synthetic), "--out", str(out), "--no-site")
+    result = run_cli("build", "--data", str(synthetic), "--out", str(out), "--no-site", *held)
     assert result.exit_code == 1, result.output
     assert "every report needs urn:test:never (test shape)" in result.output
     assert f"6 SHACL violations; {out} was left untouched" in result.output
+    checked = run_cli("validate", "--data", str(synthetic), *held)  # tripskg validate too
+    assert checked.exit_code == 1 and "6 violations" in checked.output, checked.output
     assert tree_digest(out) == before
     assert [p.name for p in (tmp_path / "dist.builds").iterdir()  # (and its query store)
             if p.name.startswith("build-") and not p.name.endswith(".store")] == [

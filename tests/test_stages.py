@@ -92,3 +92,15 @@ def test_a_given_validation_with_violations_stops_publishing(examples: Path,
         publish(result, out, settings=settings, validation=bad)
     assert info.value.validation is bad and str(info.value) == "1 SHACL violation"
     assert not (out / "validation.ttl").exists() and not (out / "build.json").exists()
+
+
+def test_reports_held_out_of_the_store_are_validated_in_batches() -> None:
+    """With every report held out of the build's store (``store_quads=1``), each batch of
+    reports is checked in a store of its own: the same results as one store of them all (the
+    real data has warnings about report subjects and shared ones)."""
+    whole, expected = build_and_validate(ROOT / "data", BuildSettings(site=False))
+    assert not whole.held and expected.results
+    held, validation = build_and_validate(ROOT / "data", BuildSettings(site=False, store_quads=1))
+    assert set(held.held) == set(held.report_graphs)
+    assert len(held.batches(1)) == len(held.report_graphs)
+    assert validation == expected

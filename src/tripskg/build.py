@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -18,13 +19,13 @@ from .graph import ontology_quads, owned_part, reference_quads, shared_graph
 from .graphlines import GraphLines
 from .ingest.needs import Needs, read_needs
 from .ingest.report import REGISTER, Source, discover
-from .iris import IRIs
+from .iris import IRIs, owner_key, safe_key
 from .model import Report
 from .needs_graph import needs_locations, needs_quads
 from .parts import Part, read_part
 from .reference import Reference, load_reference
 from .settings import BuildSettings
-from .validate import Validation, validate_graph
+from .validate import Result, Validation, shacl_results, validate_graph
 from .workers import can_fork, cpu_jobs, fork_pool
 
 Progress = Callable[[str], None]
@@ -45,11 +46,37 @@ class BuildResult:
     graphs: list[GraphLines] = field(default_factory=list)  # sorted lines of the data graphs
     report_graphs: dict[str, str] = field(default_factory=dict)  # graph IRI -> report key
     cache: CacheState | None = None  # with a build cache
+    # report graphs kept out of the store beyond ``BuildSettings.store_quads``: checked in
+    # batches, each in a store of its own (:func:`batches`, :func:`batch_store`)
+    held: dict[str, GraphLines] = field(default_factory=dict)
 
     @property
     def settled(self) -> dict[str, str]:
         """Report graphs kept out of the store (see :class:`CacheState`)."""
         return self.cache.settled if self.cache is not None else {}
+
+    @cached_property
+    def _graph_of(self) -> dict[str, str]:
+        return {safe_key(report): g for g, report in self.report_graphs.items()}
+
+    def owner_graph(self, iri: str) -> str | None:
+        """The graph of the report that owns ``iri`` (None: a shared subject)."""
+        key = owner_key(self.iris, iri)
+        return None if key is None else self._graph_of.get(key)
+
+    def batches(self, max_quads: int) -> list[list[str]]:
+        """The held report graphs in batches of at most ``max_quads`` quads (a larger graph
+        alone), in graph order."""
+        out: list[list[str]] = []
+        size = 0
+        for name in sorted(self.held):
+            n = len(self.held[name].offsets) - 1
+            if not out or size + n > max_quads:
+                out.append([])
+                size = 0
+            out[-1].append(name)
+            size += n
+        return out
 
 
 def reference_locations(ref: Reference) -> dict[str, str]:
@@ -159,6 +186,19 @@ def build_graph(
     part_graphs: dict[str, tuple[str, str | None]] = {}
     others: dict[str, Sequence[bytes]] = {}
     candidates: dict[str, GraphLines] = {}
+    held: dict[str, GraphLines] = {}
+    loaded = 0  # report quads in the store
+
+    def place(g: GraphLines) -> None:
+        """Into the store while it holds fewer report quads than ``store_quads``; else held
+        out, for a batch of its own."""
+        nonlocal loaded
+        n = len(g.offsets) - 1
+        if full_store or loaded + n <= settings.store_quads:
+            g.load_into(store)
+            loaded += n
+        else:
+            held[g.graph] = g
 
     def load(part: Part) -> None:
         if part.graph is None or errors:
@@ -169,7 +209,7 @@ def build_graph(
         if not full_store and manifest and part.digest in manifest.parts:
             candidates[g.graph] = g
         else:
-            g.load_into(store)
+            place(g)
 
     parts = read_parts(sources, data_dir, ref, iris, progress, cache, load, settings.jobs)
     for part in parts:
@@ -182,7 +222,7 @@ def build_graph(
         meetings.load_into(store)
     if candidates and manifest is not None and manifest.shared != shared_key:
         for g in candidates.values():  # lines about shared subjects changed: check them all
-            g.load_into(store)
+            place(g)
         candidates = {}
     inputs = [data_dir / REGISTER] if (data_dir / REGISTER).is_file() else []
     warnings: list[Warning_] = []
@@ -201,6 +241,9 @@ def build_graph(
     if settled and progress:
         progress(f"{len(settled)} unchanged reports kept out of the store (their SHACL results "
                  "and figures come from the last build)")
+    if held and progress:
+        progress(f"{len(held)} reports held out of the store (over {settings.store_quads:,} "
+                 "report quads): checked in batches, each in a store of its own")
     state = None
     if manifest_path is not None:
         state = CacheState(manifest_path, manifest,
@@ -208,7 +251,7 @@ def build_graph(
     return BuildResult(store, iris, reports, sum(p.n_activities for p in parts), warnings,
                        locations=locations, inputs=inputs, graphs=graphs,
                        report_graphs={g: key for g, (key, _) in part_graphs.items()},
-                       cache=state)
+                       cache=state, held=held)
 
 
 def _read_needs(data_dir: Path, ref: Reference, errors: list[TripsKGError]) -> Needs | None:
@@ -231,11 +274,57 @@ def shared_checksum(others: dict[str, Sequence[bytes]]) -> str:
     return h.hexdigest()
 
 
+def batch_store(result: BuildResult, names: Sequence[str]) -> ox.Store:
+    """A store of what every batch shares (the ontology, reference data, LDC needs, the
+    shared graph) and the held report graphs ``names``."""
+    store = ox.Store()
+    store.extend(ontology_quads(result.iris))
+    wanted = set(names)
+    for g in result.graphs:
+        if g.graph in wanted or g.graph not in result.report_graphs:
+            g.load_into(store)
+    return store
+
+
+def held_results(result: BuildResult, store: ox.Store, names: Sequence[str]) -> list[Result]:
+    """SHACL results about the subjects the report graphs ``names`` own, on their batch's
+    store. A report's own subjects are checked against its graph and the shared ones, as
+    a rebuild checks a changed report (:func:`build_graph`); the results about shared
+    subjects come from the build's own store."""
+    owned = set(names)
+    return [r for r in shacl_results(store, result.iris, result.locations)
+            if result.owner_graph(r.focus) in owned]
+
+
+def validate_build(result: BuildResult, progress: Progress | None = None, *,
+                   settled: Callable[[str], bool] | None = None,
+                   earlier: Sequence[Result] = (), max_quads: int | None = None
+                   ) -> Validation:
+    """SHACL on the build's store and on each batch of held report graphs (see
+    :func:`validate_graph` for ``settled`` and ``earlier``)."""
+    held = set(result.held)
+
+    def kept(focus: str) -> bool:
+        return result.owner_graph(focus) in held or (settled is not None and settled(focus))
+
+    validation = validate_graph(result.store, result.iris, result.locations, progress,
+                                settled=kept if held or settled else None, earlier=earlier)
+    if not held:
+        return validation
+    found = list(validation.results)
+    for names in result.batches(max_quads or BuildSettings().store_quads):
+        if progress:
+            progress(f"validating a batch of {len(names)} held reports")
+        found.extend(held_results(result, batch_store(result, names), names))
+    return Validation.of(found, result.iris)
+
+
 def build_and_validate(
     data_dir: Path, settings: BuildSettings | None = None, progress: Progress | None = None,
 ) -> tuple[BuildResult, Validation]:
     """Build the store, then the validation step (``tripskg validate``)."""
+    settings = settings or BuildSettings()
     result = build_graph(data_dir, settings, progress)
     if progress:
         progress("validating with SHACL")
-    return result, validate_graph(result.store, result.iris, result.locations, progress)
+    return result, validate_build(result, progress, max_quads=settings.store_quads)

@@ -51,6 +51,16 @@ def _jobs_option(f):  # type: ignore[no-untyped-def,unused-ignore]
              "small ones).")(f)
 
 
+def _store_quads_option(f):  # type: ignore[no-untyped-def,unused-ignore]
+    return click.option(
+        "--store-quads", type=click.IntRange(min=1), default=None, metavar="N",
+        envvar="TRIPSKG_STORE_QUADS", show_envvar=True,
+        help="Report quads loaded into the build's one in-memory store; the reports after "
+             "them are checked in batches of about N quads, each in a store of its own, so "
+             "that memory stays bounded on large inputs (same output). Not with --site. "
+             "[default: 3,000,000]")(f)
+
+
 def _data_option(f):  # type: ignore[no-untyped-def,unused-ignore]
     f = click.option("--base", default=DEFAULT_BASE, show_default=True,
                      help="Base IRI of the dataset.")(f)
@@ -75,6 +85,10 @@ def _settings(base: str, jobs: int | None = None, **kwargs: Any) -> BuildSetting
     from .settings import BuildSettings
 
     return BuildSettings(IRIs(base), jobs, **kwargs)
+
+
+def _quads(store_quads: int | None) -> dict[str, int]:
+    return {} if store_quads is None else {"store_quads": store_quads}
 
 
 def _run_build(state: State, data_dir: Path | None, settings: BuildSettings,
@@ -113,6 +127,7 @@ def _run_build(state: State, data_dir: Path | None, settings: BuildSettings,
               help="Skip the on-disk store that 'tripskg query --from OUT' opens (beside the "
                    "build folder); queries then load the dump.")
 @_jobs_option
+@_store_quads_option
 @click.option("--no-cache", is_flag=True,
               help="Read every report again instead of reusing unchanged ones from "
                    "OUT.cache/ (the build cache; the output is the same either way).")
@@ -120,8 +135,8 @@ def _run_build(state: State, data_dir: Path | None, settings: BuildSettings,
 @click.pass_obj
 def build(state: State, data_dir: Path | None, base: str, out_dir: Path,
           sparql_endpoint: str | None, download_base: str | None, site: bool,
-          no_site: bool, no_query_store: bool, jobs: int | None, no_cache: bool,
-          data_version: str | None, issued: str | None, previous_dir: Path | None,
+          no_site: bool, no_query_store: bool, jobs: int | None, store_quads: int | None,
+          no_cache: bool, data_version: str | None, issued: str | None, previous_dir: Path | None,
           keep_versions: int) -> None:
     """Build, validate and publish the graph into OUT (atomically)."""
     import gc
@@ -135,7 +150,7 @@ def build(state: State, data_dir: Path | None, base: str, out_dir: Path,
         cache_dir = None if no_cache else out_dir.with_name(out_dir.name + ".cache")
         _build(state, data_dir, out_dir, _settings(
             base, jobs, cache_dir=cache_dir, site=site and not no_site,
-            query_store=not no_query_store,
+            query_store=not no_query_store, **_quads(store_quads),
             sparql_endpoint=sparql_endpoint, download_base=download_base, **release))
     finally:
         gc.enable()
@@ -181,10 +196,13 @@ def _build(state: State, data_dir: Path | None, out_dir: Path, settings: BuildSe
 @main.command()
 @_data_option
 @_jobs_option
+@_store_quads_option
 @click.pass_obj
-def validate(state: State, data_dir: Path | None, base: str, jobs: int | None) -> None:
+def validate(state: State, data_dir: Path | None, base: str, jobs: int | None,
+             store_quads: int | None) -> None:
     """Read and validate the sources without writing anything."""
-    result, validation = _run_build(state, data_dir, _settings(base, jobs))
+    result, validation = _run_build(state, data_dir,
+                                    _settings(base, jobs, site=False, **_quads(store_quads)))
     assert validation is not None
     print_results(state, validation, result)
     n = len(validation.violations)

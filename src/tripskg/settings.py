@@ -18,7 +18,10 @@ class BuildSettings:
     report again). ``site``: write the static linked-data site; without it, reports unchanged
     since the last cached build may stay out of the store (see ``build.build_graph``).
     ``query_store``: also write the on-disk store ``tripskg query`` opens read-only
-    (``querystore.py``).
+    (``querystore.py``). ``store_quads``: report quads the build loads into its one
+    in-memory store; the report graphs after them are checked in batches of about as many
+    quads, each in a store of its own (``build.check_batches``), so that memory stays bounded
+    on large inputs (the static site needs them all in one store and turns this off).
     """
 
     iris: IRIs = IRIs()
@@ -34,4 +37,5 @@ class BuildSettings:
     previous: Path | None = None
     keep_versions: int = 5
     query_store: bool = True
+    store_quads: int = 3_000_000
 

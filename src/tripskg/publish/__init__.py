@@ -25,10 +25,9 @@ from typing import cast
 import pyoxigraph as ox
 
 from .. import __version__
-from ..build import BuildResult
+from ..build import BuildResult, batch_store, held_results
 from ..buildcache import CacheState, Manifest, publish_digest, save_manifest
 from ..checksums import sha256
-from ..iris import IRIs, owner_key, safe_key
 from ..oxutil import dump, serialize
 from ..prefixes import prefixes
 from ..querystore import DUMP as DUMP_NQ
@@ -134,12 +133,6 @@ def graph_sources(result: BuildResult, keyed: bool) -> list[GraphSource]:
     return out
 
 
-def _owner(iri: str, iris: IRIs, graph_of: dict[str, str]) -> str | None:
-    """The graph of the report that owns ``iri`` (None: a shared subject)."""
-    key = owner_key(iris, iri)
-    return None if key is None else graph_of.get(key)
-
-
 def publish(result: BuildResult, folder: Path, progress: Callable[[str], None] | None = None,
             *, settings: BuildSettings | None = None, validation: Validation | None = None
             ) -> Published:
@@ -167,16 +160,35 @@ def publish(result: BuildResult, folder: Path, progress: Callable[[str], None] |
 
 def _validation_job(result: BuildResult, cost: float) -> Job:
     """The validation step as a job run beside the dumps: reports the build cache settled
-    (not in the store) keep the results the last build found about their subjects."""
-    graph_of = {safe_key(report): g for g, report in result.report_graphs.items()}
+    (not in the store) keep the results the last build found about their subjects; held
+    reports are checked by their batch's job (:func:`_batch_job`)."""
     settled = result.settled
+    held = result.held
     earlier = [r for o in _settled_outcomes(result).values() for r in o.results]
 
     def kept(focus: str) -> bool:
-        return _owner(focus, result.iris, graph_of) in settled
+        owner = result.owner_graph(focus)
+        return owner in settled or owner in held
 
     return Job("validate", cost, lambda: validate_graph(
         result.store, result.iris, result.locations, settled=kept, earlier=earlier))
+
+
+BATCH_JOB = "check-batch-"
+
+
+def _batch_job(result: BuildResult, i: int, names: list[str], validating: bool) -> Job:
+    """A batch of held report graphs, in a store of its own: its SHACL results (when the
+    validation step runs beside the dumps) and its graphs' VoID figures."""
+    quads = sum(len(result.held[n].offsets) - 1 for n in names)
+
+    def run() -> tuple[list[Result], dict[str, GraphStats]]:
+        store = batch_store(result, names)
+        results = held_results(result, store, names) if validating else []
+        stats = graph_stats(store, result.iris)
+        return results, {g: s for g, s in stats.items() if g in names}
+
+    return Job(f"{BATCH_JOB}{i}", (4.0 + 7.0 * validating + 2.0) * quads, run)
 
 
 def _publish(result: BuildResult, folder: Path, step: Callable[[str], None], helper: Helper,
@@ -214,6 +226,8 @@ def _write(result: BuildResult, folder: Path, step: Callable[[str], None], helpe
     n_quads = sum(len(g.lines) for g in sources)
     in_store = n_quads - sum(len(g.lines) - len(plan.others.get(g.name or "", []))
                              for g in sources if g.name in result.settled)
+    batches = result.batches(settings.store_quads)
+    in_main = in_store - sum(len(g.offsets) - 1 for g in result.held.values())
     # beside the jobs, in a thread of this (otherwise waiting) process: what the N-Triples
     # dump says, for feeds/ (a first version), or the previous build's reading of its own
     # (a rebuild compares only the dump's changed members)
@@ -227,16 +241,24 @@ def _write(result: BuildResult, folder: Path, step: Callable[[str], None], helpe
     jobs = piece_jobs(missing, folder, max(1, processes * 2 if processes > 1 else 1))
     pending_validation = validation is None
     if pending_validation:
-        jobs.append(_validation_job(result, 7.0 * in_store))
-    jobs.append(Job("void-stats", 2.0 * in_store,
+        jobs.append(_validation_job(result, 7.0 * in_main))
+    jobs.append(Job("void-stats", 2.0 * in_main,
                     lambda: graph_stats(result.store, iris)))
+    jobs.extend(_batch_job(result, i, names, pending_validation)
+                for i, names in enumerate(batches, 1))
     what = "writing the dumps" + (", validating with SHACL" if pending_validation else "")
     step(f"{what} ({len(missing)} pieces to write, {len(spans)} reused; {len(jobs)} jobs, "
          f"{processes} process{'es' if processes > 1 else ''})")
     done: dict[str, object] = {}
     paused = False  # the "dumps" pause point: once some pieces are written
+    held_found: list[Result] = []
+    held_stats: dict[str, GraphStats] = {}
     for name, value, seconds in run_jobs(jobs, processes):
-        if "#" in name:
+        if name.startswith(BATCH_JOB):
+            found, figures = cast(tuple[list[Result], dict[str, GraphStats]], value)
+            held_found.extend(found)
+            held_stats.update(figures)
+        elif "#" in name:
             for f, k, path, off, n in cast(list[tuple[str, str, str, int, int]], value):
                 spans[(f, k)] = (path, off, n)
             if not paused:
@@ -247,10 +269,11 @@ def _write(result: BuildResult, folder: Path, step: Callable[[str], None], helpe
         step(f"done: {name} ({seconds:.1f}s)")
     if not paused:
         pause_point("dumps")
-    graph_of = {safe_key(report): g for g, report in result.report_graphs.items()}
     outcomes = _settled_outcomes(result)
     if validation is None:
         validation = cast(Validation, done["validate"])
+        if batches:
+            validation = Validation.of([*validation.results, *held_found], iris)
     validation.check()  # nothing is published unless the graph conforms
     step("putting the dumps together")
     assembled = assemble_all(plan, spans, folder)
@@ -261,6 +284,7 @@ def _write(result: BuildResult, folder: Path, step: Callable[[str], None], helpe
     dists = [Distribution(name, (folder / name).stat().st_size, assembled[name][0])
              for name in DUMPS]
     stats = cast(dict[str, GraphStats], done["void-stats"])
+    stats.update(held_stats)
     for g, o in outcomes.items():
         stats[g] = o.stats
     counts = combine_counts(
@@ -311,7 +335,7 @@ def _write(result: BuildResult, folder: Path, step: Callable[[str], None], helpe
     step("writing release.json, feeds/ and versions/")
     versioned = releasing.write(folder, list(DUMPS), iris, digests)
     if settings.site:
-        if result.settled:
+        if result.settled or result.held:
             raise RuntimeError("the static site needs every report in the store "
                                "(build_graph(full_store=True))")
         step("writing the static linked-data site (site/)")
@@ -323,7 +347,7 @@ def _write(result: BuildResult, folder: Path, step: Callable[[str], None], helpe
     write_checksums(folder, {**digests, **versioned})
     if result.cache is not None:
         step("recording the pieces in the build cache")
-        _keep_manifest(result, result.cache, validation, folder, assembled, stats, graph_of)
+        _keep_manifest(result, result.cache, validation, folder, assembled, stats)
         keeper.commit(releasing.side, nt_members)
     return Published(record, validation), assembled[DUMP_NQ][0]
 
@@ -405,11 +429,11 @@ def _settled_outcomes(result: BuildResult) -> dict[str, PartOutcome]:
 
 def _keep_manifest(result: BuildResult, cache: CacheState, validation: Validation,
                    folder: Path, assembled: dict[str, tuple[str, dict[str, tuple[int, int]]]],
-                   stats: dict[str, GraphStats], graph_of: dict[str, str]) -> None:
+                   stats: dict[str, GraphStats]) -> None:
     """Record where this build's pieces are, and each report's outcome, for the next build."""
     owned: dict[str, list[Result]] = {g: [] for g in result.report_graphs}
     for r in validation.results:
-        g = _owner(r.focus, result.iris, graph_of)
+        g = result.owner_graph(r.focus)
         if g is not None and g in owned:
             owned[g].append(r)
     files = {}
