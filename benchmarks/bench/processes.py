@@ -34,10 +34,15 @@ class Run:
     reason: str = ""
     stderr: str = ""
     data: dict[str, Any] = field(default_factory=dict)
+    cpu_s: float = 0.0  # user + system CPU of the process and the children it waited for
+    pss_kb: int = 0  # peak of the sum of its processes' Pss, sampled every PSS_EVERY s
 
     @property
     def status(self) -> str:
         return "ok" if self.ok else self.reason
+
+
+PSS_EVERY = 10.0  # seconds between two samples of a step's Pss
 
 
 def _group_rss_kb(pgid: int, proportional: bool = False) -> int:
@@ -114,10 +119,14 @@ def run_child(cmd: list[str], timeout: float, mem_limit_kb: int, log: Path,
 
         waiter = threading.Thread(target=wait, daemon=True)
         waiter.start()
+        pss_peak, pss_next = 0, t0 + 1.0
         while waiter.is_alive():
             waiter.join(0.5)
             if not waiter.is_alive() or reason:
                 continue
+            if time.perf_counter() >= pss_next:  # smaps_rollup walks every mapping: not often
+                pss_peak = max(pss_peak, _group_rss_kb(proc.pid, proportional=True))
+                pss_next = time.perf_counter() + PSS_EVERY
             if time.perf_counter() - t0 > timeout:
                 reason = f"failed: timed out after {timeout:.0f} s"
                 _kill_group(proc.pid)
@@ -143,7 +152,8 @@ def run_child(cmd: list[str], timeout: float, mem_limit_kb: int, log: Path,
             data = json.loads(json_out.read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
             reason = f"failed: no result file ({e})"
-    return Run(not reason, seconds, rss, reason, text, data)
+    cpu = rusage.ru_utime + rusage.ru_stime if rusage else 0.0
+    return Run(not reason, seconds, rss, reason, text, data, cpu, pss_peak)
 
 
 def free_port() -> int:
@@ -249,11 +259,13 @@ def build_steps(stderr: str, wall: float) -> list[tuple[str, float]]:
 
 def build_jobs(stderr: str) -> dict[str, float]:
     """Seconds of the jobs of the parallel publishing step ("done: validate (6.1s)"); the
-    jobs writing pieces of one dump ("done: tripskg.ttl#3 (2.0s)") are summed per dump."""
+    jobs writing pieces of one dump ("done: tripskg.ttl#3 (2.0s)") are summed per dump, and
+    the batches of held reports ("done: check-batch-2 (30.1s)") in one row."""
     jobs: dict[str, float] = {}
     for line in stderr.splitlines():
         if (m := STEP.match(line)) and (d := JOB_DONE.match(m.group(2).strip())):
-            name = d.group(1).split("#")[0]
+            name = re.sub(r"-\d+$", " (held reports, all batches)",
+                          d.group(1).split("#")[0])
             jobs[name] = round(jobs.get(name, 0.0) + float(d.group(2)), 2)
     return jobs
 

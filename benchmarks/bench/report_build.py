@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
 from .common import LARGE_TARGETS, TARGETS, fmt_mb, fmt_ratio, fmt_s, yes
@@ -24,15 +25,19 @@ def section_build(r: dict[str, Any], args: argparse.Namespace, summary: list[tup
           "process. Floor (baseline): a fresh Python process that bulk-loads the build's own "
           "`tripskg.nt.gz` (decompressed beforehand) into an in-memory pyoxigraph `Store` "
           "(`Store().bulk_load(path=…)`); median of its runs, timed around the process like "
-          "the build. Peak RSS: `ru_maxrss` of each process (`wait4`).")
+          "the build. Peak RSS: `ru_maxrss` of each process (`wait4`): the largest single "
+          "process. Peak Pss: the sum of the proportional set sizes of all the step's "
+          "processes (pages a forked worker shares with the build count once), sampled every "
+          "10 s. CPU: user + system seconds of the build and every process it waited for "
+          "(`wait4`).")
         s("")
-        s("| activities | triples | build s | build peak RSS | floor s (load only) | floor runs "
-          "| floor peak RSS | build / floor |")
-        s("|---:|---:|---:|---:|---:|---:|---:|---:|")
+        s("| activities | triples | build s | build CPU s | build peak RSS | build peak Pss "
+          "(all processes) | floor s (load only) | floor runs | floor peak RSS | build / floor |")
+        s("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         ratios: dict[int, float] = {}
         for n, e in b.items():
             if "error" in e:
-                s(f"| {n:,} | | {e['error']} | | | | | |")
+                s(f"| {n:,} | | {e['error']} | | | | | | | |")
                 continue
             run: Run = e["run"]
             fl = e.get("floor", {})
@@ -42,8 +47,8 @@ def section_build(r: dict[str, Any], args: argparse.Namespace, summary: list[tup
             triples = run.data.get("triples")
             floor_cell = f"{fmt_s(fl['wall_s'])} ({fmt_s(fl['load_s'])})" if fl.get(
                 "wall_s") else "; ".join(x.reason for x in fl.get("runs", [])) or "–"
-            s(f"| {n:,} | {triples or 0:,} | {run_cell(run)} | {fmt_mb(run.rss_kb)} | "
-              f"{floor_cell} | {len(fl.get('runs', []))} | {fmt_mb(fl.get('rss_kb'))} | "
+            s(f"| {n:,} | {triples or 0:,} | {run_cell(run)} | {run.cpu_s:,.0f} | "
+              f"{fmt_mb(run.rss_kb)} | {fmt_mb(run.pss_kb)} | {floor_cell} | {len(fl.get('runs', []))} | {fmt_mb(fl.get('rss_kb'))} | "
               f"{fmt_ratio(ratio)} |")
         s("")
         ok = {n: e for n, e in b.items() if "run" in e and e["run"].ok}
@@ -104,6 +109,12 @@ def section_build(r: dict[str, Any], args: argparse.Namespace, summary: list[tup
                                "here). Dominant steps, measured: " + "; ".join(
                                    f"{lbl} {sec:.0f} s ({100 * sec / tot:.0f}%, "
                                    f"{sec / fl:.1f}× the floor)" for lbl, sec in top) + ".")
+                    cores = os.cpu_count() or 1
+                    cpu = b[big]["run"].cpu_s
+                    if cpu:
+                        gap.append(f"The build used {cpu:,.0f} CPU-s (user + system, all its "
+                                   f"processes) on {cores} cores: at least {cpu / cores:.0f} s "
+                                   "of wall time however its steps are ordered.")
                 if b[big]["run"].rss_kb / 2**20 > targets["build_rss_gb"]:
                     gap.append(f"Peak RSS {fmt_mb(b[big]['run'].rss_kb)} is "
                                f"{b[big]['run'].rss_kb / max(1, b[big]['floor'].get('rss_kb', 1)):.1f}× "
