@@ -55,10 +55,10 @@ def _store_quads_option(f):  # type: ignore[no-untyped-def,unused-ignore]
     return click.option(
         "--store-quads", type=click.IntRange(min=1), default=None, metavar="N",
         envvar="TRIPSKG_STORE_QUADS", show_envvar=True,
-        help="Report quads loaded into the build's one in-memory store; the reports after "
-             "them are checked in batches of about N quads, each in a store of its own, so "
-             "that memory stays bounded on large inputs (same output). Not with --site. "
-             "[default: 3,000,000]")(f)
+        help="Report quads loaded into the build's in-memory store; the reports after them "
+             "are validated and counted in batches of about N quads, each in a store of its "
+             "own, so that memory stays bounded on large inputs (the output is the same). "
+             "--site needs every report in one store and ignores it. [default: 3,000,000]")(f)
 
 
 def _data_option(f):  # type: ignore[no-untyped-def,unused-ignore]
