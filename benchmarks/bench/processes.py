@@ -215,7 +215,7 @@ def start_server(cmd: list[str], probe: urllib.request.Request, url: str, timeou
 
 # =========================================================================== build steps
 STEP = re.compile(r"^\s*(\d+(?:\.\d+)?)s (.+)$")
-JOB_DONE = re.compile(r"^done: (\S+) \((\d+(?:\.\d+)?)s\)$")
+JOB_DONE = re.compile(r"^done: (\S+) \((\d+(?:\.\d+)?)s(?:, (\d+(?:\.\d+)?) CPU-s)?\)$")
 BUILT = re.compile(r"^built .*\((\d+(?:\.\d+)?)s\)\s*$")
 
 
@@ -257,17 +257,27 @@ def build_steps(stderr: str, wall: float) -> list[tuple[str, float]]:
     return steps
 
 
-def build_jobs(stderr: str) -> dict[str, float]:
-    """Seconds of the jobs of the parallel publishing step ("done: validate (6.1s)"); the
-    jobs writing pieces of one dump ("done: tripskg.ttl#3 (2.0s)") are summed per dump, and
-    the batches of held reports ("done: check-batch-2 (30.1s)") in one row."""
+def build_jobs(stderr: str, cpu: bool = False) -> dict[str, float]:
+    """Seconds (``cpu``: CPU seconds) of the jobs of the parallel publishing step ("done:
+    validate (6.1s, 5.9 CPU-s)"); the jobs writing pieces of one dump ("done: tripskg.ttl#3
+    (2.0s)") are summed per dump, and the batches of held reports ("done: check-batch-2
+    (30.1s)") in one row. With ``cpu``, also the query store's writer process ("query store
+    written (35.2 CPU-s)")."""
     jobs: dict[str, float] = {}
     for line in stderr.splitlines():
         if (m := STEP.match(line)) and (d := JOB_DONE.match(m.group(2).strip())):
             name = re.sub(r"-\d+$", " (held reports, all batches)",
                           d.group(1).split("#")[0])
-            jobs[name] = round(jobs.get(name, 0.0) + float(d.group(2)), 2)
+            value = d.group(3) if cpu else d.group(2)
+            if value is not None:
+                jobs[name] = round(jobs.get(name, 0.0) + float(value), 2)
+        elif cpu and m and (q := STORE_CPU.match(m.group(2).strip())):
+            jobs[QUERY_STORE_JOB] = float(q.group(1))
     return jobs
+
+
+STORE_CPU = re.compile(r"^query store written \((\d+(?:\.\d+)?) CPU-s\)$")
+QUERY_STORE_JOB = "query store (its own process, beside the jobs)"
 
 
 def run_cell(run: Run | None) -> str:

@@ -125,18 +125,26 @@ def section_build(r: dict[str, Any], args: argparse.Namespace, summary: list[tup
                     s(" ".join(gap))
                     s("")
         jobs = {n: e["run"].data.get("jobs", {}) for n, e in b.items() if "run" in e}
+        cpus = {n: e["run"].data.get("jobs_cpu", {}) for n, e in b.items() if "run" in e}
         if any(jobs.values()):
             names: list[str] = []
-            for js in jobs.values():
+            for js in [*jobs.values(), *cpus.values()]:
                 names += [j for j in js if j not in names]
             s("Jobs of the step 'writing the dumps, validating with SHACL' (run side by side in "
               "worker processes, largest first; seconds each, so they add up to more than the "
-              "step; a dump's pieces are written by several jobs, summed here):")
+              "step; a dump's pieces are written by several jobs, summed here), with the CPU "
+              "seconds of each (the worker's own, all its threads: on 2 cores shared with the "
+              "other jobs and the query store's writer, a job's seconds are more than its CPU); "
+              "last, the CPU of the whole build, all its processes:")
             s("")
-            s("| job | " + " | ".join(f"{n:,} s" for n in jobs) + " |")
-            s("|---|" + "---:|" * len(jobs))
+            s("| job | " + " | ".join(f"{n:,} s | {n:,} CPU-s" for n in jobs) + " |")
+            s("|---|" + "---:|---:|" * len(jobs))
             for j in names:
-                s(f"| {j} | " + " | ".join(fmt_s(js.get(j)) for js in jobs.values()) + " |")
+                s(f"| {j} | " + " | ".join(f"{fmt_s(jobs[n].get(j))} | {fmt_s(cpus[n].get(j))}"
+                                           for n in jobs) + " |")
+            s("| **whole build** (reading, jobs, query store, the rest) | " + " | ".join(
+                f"{fmt_s(b[n]['run'].seconds)} | {fmt_s(b[n]['run'].cpu_s)}" for n in jobs)
+              + " |")
             s("")
         sections.append("\n".join(S))
 

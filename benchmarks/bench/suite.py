@@ -150,7 +150,8 @@ class Suite:
         run = self.proc(cmd, self.args.build_timeout,
                         name or f"build-{n}{'-site' if site else ''}")
         run.data = {"dist": str(out), "steps": build_steps(run.stderr, run.seconds),
-                    "jobs": build_jobs(run.stderr)}
+                    "jobs": build_jobs(run.stderr),
+                    "jobs_cpu": build_jobs(run.stderr, cpu=True)}
         if run.ok:
             rec = json.loads((out / "build.json").read_text(encoding="utf-8"))
             run.data["triples"] = rec["counts"]["triples"]

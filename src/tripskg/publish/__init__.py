@@ -210,6 +210,7 @@ def _publish(result: BuildResult, folder: Path, step: Callable[[str], None], hel
     if writer is not None:
         step("waiting for the query store (beside the build: <build>.store/)")
         writer.finish(folder, digest)
+        step(f"query store written ({writer.cpu_s:.1f} CPU-s)")
     return published
 
 
@@ -253,7 +254,7 @@ def _write(result: BuildResult, folder: Path, step: Callable[[str], None], helpe
     paused = False  # the "dumps" pause point: once some pieces are written
     held_found: list[Result] = []
     held_stats: dict[str, GraphStats] = {}
-    for name, value, seconds in run_jobs(jobs, processes):
+    for name, value, seconds, cpu in run_jobs(jobs, processes):
         if name.startswith(BATCH_JOB):
             found, figures = cast(tuple[list[Result], dict[str, GraphStats]], value)
             held_found.extend(found)
@@ -266,7 +267,7 @@ def _write(result: BuildResult, folder: Path, step: Callable[[str], None], helpe
                 pause_point("dumps")
         else:
             done[name] = value
-        step(f"done: {name} ({seconds:.1f}s)")
+        step(f"done: {name} ({seconds:.1f}s, {cpu:.1f} CPU-s)")
     if not paused:
         pause_point("dumps")
     outcomes = _settled_outcomes(result)

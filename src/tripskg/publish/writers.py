@@ -68,7 +68,10 @@ def _pieces_job(pieces: list[Piece], path: Path) -> Work:
 _JOBS: dict[str, Job] = {}  # inherited by the forked workers
 
 
-def _run(name: str) -> tuple[str, Any, float]:
+Done = tuple[str, Any, float, float]  # name, return value, seconds, CPU seconds
+
+
+def _run(name: str) -> Done:
     return _run_one(_JOBS[name])
 
 
@@ -81,8 +84,9 @@ def processes_for(work: float, jobs: int | None = None) -> int:
     return cpu_jobs()
 
 
-def run_jobs(jobs: list[Job], processes: int) -> Iterator[tuple[str, Any, float]]:
-    """Run the jobs (largest first); yields (name, return value, seconds) as each ends."""
+def run_jobs(jobs: list[Job], processes: int) -> Iterator[Done]:
+    """Run the jobs (largest first); yields (name, return value, seconds, CPU seconds of the
+    process that ran it, all its threads) as each ends."""
     ordered = sorted(jobs, key=lambda j: -j.cost)
     if processes <= 1 or not can_fork():
         for job in ordered:
@@ -97,6 +101,7 @@ def run_jobs(jobs: list[Job], processes: int) -> Iterator[tuple[str, Any, float]
         _JOBS.clear()
 
 
-def _run_one(job: Job) -> tuple[str, Any, float]:
-    t0 = time.monotonic()
-    return job.name, job.run(), time.monotonic() - t0
+def _run_one(job: Job) -> Done:
+    t0, c0 = time.monotonic(), time.process_time()
+    value = job.run()
+    return job.name, value, time.monotonic() - t0, time.process_time() - c0

@@ -21,7 +21,7 @@ import pyoxigraph as ox
 from ..errors import TripsKGError
 from ..iris import IRIs
 from ..queries import SavedQuery, load_queries
-from ..querystore import open_query_store
+from ..querystore import bulk_load_store, open_query_store
 from ..reference import Reference, load_reference
 from ..vocab import DEFAULT_BASE, RDF, SCHEMA, SKOS
 from ..web.formats import FILE_TYPES
@@ -126,12 +126,8 @@ class Backend:
             built.backup(str(target))
             del built
             return "the build's query store"
-        primary = ox.Store(str(target))
         with gzip.open(dist / "tripskg.nq.gz", "rb") as fh:
-            primary.bulk_load(fh, ox.RdfFormat.N_QUADS)  # type: ignore[arg-type]
-        primary.optimize()
-        primary.flush()
-        del primary  # no writer stays open: every process reads the store read-only
+            bulk_load_store(target, fh)  # type: ignore[arg-type]
         return f"the dump ({built})"
 
     def _open_read_only(self) -> None:

@@ -1,0 +1,51 @@
+"""benchmarks/bench/processes.py reads the build's ``-v`` log: the seconds and CPU seconds of
+each job of the parallel step (pieces summed per dump, held-report batches in one row) and
+the query store writer's CPU, from a log the build really printed."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT, run_cli
+
+
+def _processes() -> Any:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from bench import processes
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    return processes
+
+
+@pytest.mark.slow
+def test_jobs_and_their_cpu_are_read_from_a_real_build_log(tmp_path: Path) -> None:
+    from tests.benchmarks.test_generate import load_generator
+
+    data = tmp_path / "data"
+    load_generator().generate(data, activities=300, reports=6, seed=11)
+    result = run_cli("-v", "build", "--data", str(data), "--out", str(tmp_path / "dist"),
+                     "--no-cache", "--jobs", "2", "--store-quads", "2700")
+    assert result.exit_code == 0, result.output
+    log = result.output
+    processes = _processes()
+    wall = processes.build_jobs(log)
+    cpu = processes.build_jobs(log, cpu=True)
+    assert {"validate", "void-stats", "tripskg.jsonld", "tripskg.ttl"} <= set(wall)
+    batches = "check-batch (held reports, all batches)"
+    assert log.count("done: check-batch-") == 2 and batches in wall
+    assert set(cpu) == {*wall, processes.QUERY_STORE_JOB}
+    assert cpu[processes.QUERY_STORE_JOB] > 0 and cpu["validate"] > 0 and cpu[batches] > 0
+    # a job's CPU is its worker's: never much more than its seconds on one thread
+    assert cpu["tripskg.ttl"] <= wall["tripskg.ttl"] * 1.5 + 0.1
+
+
+def test_logs_without_cpu_figures_still_give_the_seconds() -> None:
+    log = "   3.1s done: tripskg.ttl#0 (1.5s)\n   3.4s done: tripskg.ttl#1 (0.5s)\n"
+    processes = _processes()
+    assert processes.build_jobs(log) == {"tripskg.ttl": 2.0}
+    assert processes.build_jobs(log, cpu=True) == {}
