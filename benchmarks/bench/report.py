@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .cli_figure import section_cli
+from .common import RESULTS_LARGE
 from .processes import run_cell
 from .report_build import section_build, section_incremental, section_validation
 from .report_serve import section_api, section_queries, section_site, section_throughput
@@ -90,6 +91,7 @@ def render(r: dict[str, Any], args: argparse.Namespace) -> str:
           "at the start minus 2 GB, at most 16 GB), since an out-of-memory kill would hit other "
           "processes too.")
         w("")
+        L.extend(large_summary(RESULTS_LARGE))
     w("## Method")
     w("")
     w("- Each step is a separate process in its own process group with a timeout and a memory "
@@ -101,3 +103,26 @@ def render(r: dict[str, Any], args: argparse.Namespace) -> str:
     w(f"- Memory limit per step in this run: {args.mem_limit_note}.")
     w("")
     return "\n".join(L).rstrip() + "\n"
+
+
+def large_summary(path: Path) -> list[str]:
+    """The targets table of the last ``make bench-large`` (``RESULTS-large.md``), with when
+    and on which source it ran: its results, quoted where ``make bench`` reports."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return ["No `make bench-large` results yet.", ""]
+    lines = text.splitlines()
+    started = next((ln for ln in lines if ln.startswith("Written by")), "")
+    source = next((ln.split("|")[2].strip() for ln in lines
+                   if ln.startswith("| tripskg source |")), "?")
+    when = started.split("started ", 1)[1].split(";", 1)[0] if "started " in started else "?"
+    try:
+        start = lines.index("## Targets") + 2
+    except ValueError:
+        return [f"The last run ({when}, {source}) has no targets table: see "
+                "[RESULTS-large.md](RESULTS-large.md).", ""]
+    end = next((i for i in range(start, len(lines)) if not lines[i].startswith("|")),
+               len(lines))
+    return [f"Its last run ({when}, {source}; details in "
+            "[RESULTS-large.md](RESULTS-large.md)):", "", *lines[start:end], ""]

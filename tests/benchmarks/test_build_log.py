@@ -49,3 +49,22 @@ def test_logs_without_cpu_figures_still_give_the_seconds() -> None:
     processes = _processes()
     assert processes.build_jobs(log) == {"tripskg.ttl": 2.0}
     assert processes.build_jobs(log, cpu=True) == {}
+
+
+def test_results_md_quotes_the_targets_of_the_last_bench_large(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from bench.report import large_summary
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    large = tmp_path / "RESULTS-large.md"
+    large.write_text("# x\n\nWritten by `make bench-large`, started 2026-12-07 01:38 UTC; the "
+                     "whole run took 30 min.\n\n| | |\n|---|---|\n| tripskg source | git abc1234 |"
+                     "\n\n## Targets\n\n| target | measured | |\n|---|---|---|\n"
+                     "| build ≤ 600 s at 1,000,000 | 761 s | **missed** |\n\n## 1. Build\n",
+                     encoding="utf-8")
+    quoted = large_summary(large)
+    assert quoted[0].startswith("Its last run (2026-12-07 01:38 UTC, git abc1234;")
+    assert quoted[2:5] == ["| target | measured | |", "|---|---|---|",
+                           "| build ≤ 600 s at 1,000,000 | 761 s | **missed** |"]
+    assert large_summary(tmp_path / "none.md")[0] == "No `make bench-large` results yet."
