@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .cli_figure import section_cli
-from .common import RESULTS_LARGE
+from .common import RESULTS, RESULTS_LARGE
 from .processes import run_cell
 from .report_build import section_build, section_incremental, section_validation
 from .report_serve import section_api, section_queries, section_site, section_throughput
@@ -81,7 +81,7 @@ def render(r: dict[str, Any], args: argparse.Namespace) -> str:
         w("")
     L += [sec + "\n" for sec in sections]
     if not args.large:
-        w("## bench-large (1M activities)")
+        w(LARGE_HEADING)
         w("")
         w("`make bench-large` (`benchmarks/run.py --large`) generates 1,000,000 activities and "
           "runs the build, its floor, a rebuild and the first pages of the saved queries, writing "
@@ -126,3 +126,26 @@ def large_summary(path: Path) -> list[str]:
                len(lines))
     return [f"Its last run ({when}, {source}; details in "
             "[RESULTS-large.md](RESULTS-large.md)):", "", *lines[start:end], ""]
+
+
+LARGE_HEADING = "## bench-large (1M activities)"
+
+
+def requote_large(results: Path = RESULTS, large: Path = RESULTS_LARGE) -> None:
+    """Quote the targets of a new ``RESULTS-large.md`` in ``RESULTS.md`` (its bench-large
+    section, up to the next heading; nothing else changes)."""
+    try:
+        text = results.read_text(encoding="utf-8")
+    except OSError:
+        return
+    lines = text.splitlines()
+    if LARGE_HEADING not in lines:
+        return
+    start = lines.index(LARGE_HEADING)
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")),
+               len(lines))
+    body = lines[start + 1:end]
+    keep = next((i for i, ln in enumerate(body) if ln.startswith(("Its last run", "No `make"))),
+                len(body))
+    new = [*lines[:start + 1], *body[:keep], *large_summary(large), *lines[end:]]
+    results.write_text("\n".join(new).rstrip() + "\n", encoding="utf-8")

@@ -22,10 +22,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from .common import BIN, GENERATE, ROOT, RUN, TARGETS, TRIPSKG, fmt_mb
+from .common import BIN, GENERATE, RESULTS, RESULTS_LARGE, ROOT, RUN, TARGETS, TRIPSKG, fmt_mb
 from .pages import fig_pages
 from .processes import Run, build_jobs, build_steps, free_port, run_child, start_server
-from .report import render
+from .report import render, requote_large
 
 
 # =========================================================================== the suite
@@ -122,6 +122,8 @@ class Suite:
         self.r["wall_s"] = time.perf_counter() - self.t0
         self.r["load_end"] = loadavg()
         self.args.out.write_text(render(self.r, self.args), encoding="utf-8")
+        if self.args.large and self.args.out == RESULTS_LARGE:
+            requote_large(RESULTS)  # RESULTS.md quotes these targets
 
     def step(self, name: str, fn: Any) -> None:
         """Run one figure; a harness error is recorded, never fatal."""

@@ -68,3 +68,26 @@ def test_results_md_quotes_the_targets_of_the_last_bench_large(tmp_path: Path) -
     assert quoted[2:5] == ["| target | measured | |", "|---|---|---|",
                            "| build ≤ 600 s at 1,000,000 | 761 s | **missed** |"]
     assert large_summary(tmp_path / "none.md")[0] == "No `make bench-large` results yet."
+
+
+def test_a_new_bench_large_is_quoted_in_results_md_in_place(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from bench.report import LARGE_HEADING, requote_large
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    results = tmp_path / "RESULTS.md"
+    results.write_text(f"# r\n\n## Targets\n\nkept\n\n{LARGE_HEADING}\n\nWhat it is.\n\n"
+                       "No `make bench-large` results yet.\n\n## Method\n\n- kept\n",
+                       encoding="utf-8")
+    large = tmp_path / "RESULTS-large.md"
+    large.write_text("Written by x, started 2026-12-07 02:40 UTC; y.\n\n| tripskg source | git f00 |"
+                     "\n\n## Targets\n\n| target | measured | |\n|---|---|---|\n| a | b | c |\n",
+                     encoding="utf-8")
+    for _ in range(2):  # the second time replaces the first quote
+        requote_large(results, large)
+        assert results.read_text(encoding="utf-8") == (
+            f"# r\n\n## Targets\n\nkept\n\n{LARGE_HEADING}\n\nWhat it is.\n\n"
+            "Its last run (2026-12-07 02:40 UTC, git f00; details in "
+            "[RESULTS-large.md](RESULTS-large.md)):\n\n| target | measured | |\n|---|---|---|\n"
+            "| a | b | c |\n\n## Method\n\n- kept\n")
