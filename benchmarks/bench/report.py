@@ -120,7 +120,7 @@ def large_summary(path: Path) -> list[str]:
     try:
         start = lines.index("## Targets") + 2
     except ValueError:
-        return [f"The last run ({when}, {source}) has no targets table: see "
+        return [f"Its last run ({when}, {source}) has no targets table (yet): see "
                 "[RESULTS-large.md](RESULTS-large.md).", ""]
     end = next((i for i in range(start, len(lines)) if not lines[i].startswith("|")),
                len(lines))

@@ -84,7 +84,12 @@ def test_a_new_bench_large_is_quoted_in_results_md_in_place(tmp_path: Path) -> N
     large.write_text("Written by x, started 2026-12-07 02:40 UTC; y.\n\n| tripskg source | git f00 |"
                      "\n\n## Targets\n\n| target | measured | |\n|---|---|---|\n| a | b | c |\n",
                      encoding="utf-8")
-    for _ in range(2):  # the second time replaces the first quote
+    started = large.read_text(encoding="utf-8")
+    large.write_text(started.split("## Targets")[0], encoding="utf-8")  # a run under way
+    requote_large(results, large)
+    assert "has no targets table (yet)" in results.read_text(encoding="utf-8")
+    large.write_text(started, encoding="utf-8")
+    for _ in range(2):  # each time replaces the quote before it
         requote_large(results, large)
         assert results.read_text(encoding="utf-8") == (
             f"# r\n\n## Targets\n\nkept\n\n{LARGE_HEADING}\n\nWhat it is.\n\n"
