@@ -13,13 +13,19 @@ import pytest
 from tests.conftest import ROOT, run_cli
 
 
-def _processes() -> Any:
+def _bench(module: str) -> Any:
+    """A module of benchmarks/bench (not a package of the project: imported from its folder)."""
+    import importlib
+
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
-        from bench import processes
+        return importlib.import_module(f"bench.{module}")
     finally:
         sys.path.remove(str(ROOT / "benchmarks"))
-    return processes
+
+
+def _processes() -> Any:
+    return _bench("processes")
 
 
 @pytest.mark.slow
@@ -52,11 +58,7 @@ def test_logs_without_cpu_figures_still_give_the_seconds() -> None:
 
 
 def test_results_md_quotes_the_targets_of_the_last_bench_large(tmp_path: Path) -> None:
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        from bench.report import large_summary
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
+    large_summary = _bench("report").large_summary
     large = tmp_path / "RESULTS-large.md"
     large.write_text("# x\n\nWritten by `make bench-large`, started 2026-12-07 01:38 UTC; the "
                      "whole run took 30 min.\n\n| | |\n|---|---|\n| tripskg source | git abc1234 |"
@@ -71,11 +73,8 @@ def test_results_md_quotes_the_targets_of_the_last_bench_large(tmp_path: Path) -
 
 
 def test_a_new_bench_large_is_quoted_in_results_md_in_place(tmp_path: Path) -> None:
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        from bench.report import LARGE_HEADING, requote_large
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
+    report = _bench("report")
+    LARGE_HEADING, requote_large = report.LARGE_HEADING, report.requote_large  # noqa: N806
     results = tmp_path / "RESULTS.md"
     results.write_text(f"# r\n\n## Targets\n\nkept\n\n{LARGE_HEADING}\n\nWhat it is.\n\n"
                        "No `make bench-large` results yet.\n\n## Method\n\n- kept\n",
