@@ -70,7 +70,7 @@ class BuildResult:
         out: list[list[str]] = []
         size = 0
         for name in sorted(self.held):
-            n = len(self.held[name].offsets) - 1
+            n = self.held[name].n_lines
             if not out or size + n > max_quads:
                 out.append([])
                 size = 0
@@ -193,7 +193,7 @@ def build_graph(
         """Into the store while it holds fewer report quads than ``store_quads``; else held
         out, for a batch of its own."""
         nonlocal loaded
-        n = len(g.offsets) - 1
+        n = g.n_lines
         if full_store or loaded + n <= settings.store_quads:
             g.load_into(store)
             loaded += n
@@ -296,23 +296,20 @@ def held_results(result: BuildResult, store: ox.Store, names: Sequence[str]) -> 
             if result.owner_graph(r.focus) in owned]
 
 
-def validate_build(result: BuildResult, progress: Progress | None = None, *,
-                   settled: Callable[[str], bool] | None = None,
-                   earlier: Sequence[Result] = (), max_quads: int | None = None
+def validate_build(result: BuildResult, max_quads: int, progress: Progress | None = None
                    ) -> Validation:
-    """SHACL on the build's store and on each batch of held report graphs (see
-    :func:`validate_graph` for ``settled`` and ``earlier``)."""
-    held = set(result.held)
+    """SHACL on the build's store and on each batch (of ``max_quads``) of held report
+    graphs."""
+    if not result.held:
+        return validate_graph(result.store, result.iris, result.locations, progress)
 
     def kept(focus: str) -> bool:
-        return result.owner_graph(focus) in held or (settled is not None and settled(focus))
+        return result.owner_graph(focus) in result.held
 
     validation = validate_graph(result.store, result.iris, result.locations, progress,
-                                settled=kept if held or settled else None, earlier=earlier)
-    if not held:
-        return validation
+                                settled=kept)
     found = list(validation.results)
-    for names in result.batches(max_quads or BuildSettings().store_quads):
+    for names in result.batches(max_quads):
         if progress:
             progress(f"validating a batch of {len(names)} held reports")
         found.extend(held_results(result, batch_store(result, names), names))
@@ -327,4 +324,4 @@ def build_and_validate(
     result = build_graph(data_dir, settings, progress)
     if progress:
         progress("validating with SHACL")
-    return result, validate_build(result, progress, max_quads=settings.store_quads)
+    return result, validate_build(result, settings.store_quads, progress)

@@ -198,6 +198,10 @@ class GraphLines:
         data = "".join(sorted(set(lines))).encode("utf-8")
         return cls(graph, data, line_offsets(data.splitlines(keepends=True)))
 
+    @property
+    def n_lines(self) -> int:
+        return len(self.offsets) - 1
+
     def lines(self) -> Lines:
         """The lines as a sequence (kept; not pickled)."""
         cached: Lines | None = self.__dict__.get("_lines")

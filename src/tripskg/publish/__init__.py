@@ -180,7 +180,7 @@ BATCH_JOB = "check-batch-"
 def _batch_job(result: BuildResult, i: int, names: list[str], validating: bool) -> Job:
     """A batch of held report graphs, in a store of its own: its SHACL results (when the
     validation step runs beside the dumps) and its graphs' VoID figures."""
-    quads = sum(len(result.held[n].offsets) - 1 for n in names)
+    quads = sum(result.held[n].n_lines for n in names)
 
     def run() -> tuple[list[Result], dict[str, GraphStats]]:
         store = batch_store(result, names)
@@ -228,7 +228,7 @@ def _write(result: BuildResult, folder: Path, step: Callable[[str], None], helpe
     in_store = n_quads - sum(len(g.lines) - len(plan.others.get(g.name or "", []))
                              for g in sources if g.name in result.settled)
     batches = result.batches(settings.store_quads)
-    in_main = in_store - sum(len(g.offsets) - 1 for g in result.held.values())
+    in_main = in_store - sum(g.n_lines for g in result.held.values())
     # beside the jobs, in a thread of this (otherwise waiting) process: what the N-Triples
     # dump says, for feeds/ (a first version), or the previous build's reading of its own
     # (a rebuild compares only the dump's changed members)
