@@ -31,7 +31,8 @@ from ..web.views import (
     LABEL_PREDICATES,
     Namer,
     StoreView,
-    pick_literal,
+    Term,
+    first_label,
 )
 from .worker import WorkerPool
 
@@ -289,12 +290,12 @@ def search_rows(store: ox.Store, view: StoreView, base: str) -> list[SearchRow]:
     texts and the labels of its types. One scan of the store per predicate: an IRI-by-IRI
     lookup of labels and types took minutes at a million activities."""
     texts: dict[str, list[str]] = {}
-    labels: dict[str, dict[str, list[ox.Literal]]] = {p: {} for p in LABEL_PREDICATES}
+    labels: dict[str, list[tuple[str, Term]]] = {}  # IRI -> its label predicates' literals
     preds = (*LABEL_PREDICATES, SKOS + "altLabel", SKOS + "notation",
              *DESCRIPTION_PREDICATES, SCHEMA + "text")
     ns = (base + "id/", base + "def/")
     for pred in preds:
-        found = labels.get(pred)
+        is_label = pred in LABEL_PREDICATES
         for q in store.quads_for_pattern(None, ox.NamedNode(pred), None):
             s, o = q.subject, q.object
             if isinstance(s, ox.NamedNode) and s.value.startswith(ns) and isinstance(
@@ -302,8 +303,8 @@ def search_rows(store: ox.Store, view: StoreView, base: str) -> list[SearchRow]:
                 bucket = texts.setdefault(s.value, [])
                 if o.value not in bucket:
                     bucket.append(o.value)
-                if found is not None:
-                    found.setdefault(s.value, []).append(o)
+                if is_label:
+                    labels.setdefault(s.value, []).append((pred, o))
     types: dict[str, set[str]] = {}
     for q in store.quads_for_pattern(None, ox.NamedNode(RDF + "type"), None):
         s, o = q.subject, q.object
@@ -311,14 +312,9 @@ def search_rows(store: ox.Store, view: StoreView, base: str) -> list[SearchRow]:
             types.setdefault(s.value, set()).add(o.value)
     namer = Namer(view)
 
-    def label(iri: str) -> str:  # Namer.label: the first label predicate with a literal
-        for pred in LABEL_PREDICATES:
-            lits = labels[pred].get(iri)
-            if lits:
-                chosen = pick_literal(lits, namer.langs)
-                assert chosen is not None
-                return chosen.value
-        return namer.label(iri)
+    def label(iri: str) -> str:  # as Namer.label, from the literals read above
+        text = first_label(labels.get(iri, ()), namer.langs)
+        return namer.label(iri) if text is None else text
 
     return [(iri, label(iri), " · ".join(texts[iri]),
              ", ".join(sorted({namer.label(t) for t in types.get(iri, ())})))

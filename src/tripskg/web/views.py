@@ -37,6 +37,18 @@ def pick_literal(values: Iterable[ox.Literal], langs: tuple[str, ...]) -> ox.Lit
     return chosen
 
 
+def first_label(props: Iterable[tuple[str, Term]], langs: tuple[str, ...]) -> str | None:
+    """The label of a resource with these (predicate, object) pairs: the best literal (by
+    :func:`pick_literal`) of the first of ``LABEL_PREDICATES`` that has one."""
+    props = list(props)
+    for pred in LABEL_PREDICATES:
+        lit = pick_literal((o for p, o in props if p == pred and isinstance(o, ox.Literal)),
+                           langs)
+        if lit is not None:
+            return lit.value
+    return None
+
+
 # --------------------------------------------------------------------------- graph access
 class GraphView(Protocol):
     base: str
@@ -175,13 +187,7 @@ class Namer:
         if iri in self._labels:
             return self._labels[iri]
         props = self.view.out(iri)
-        text = None
-        for pred in LABEL_PREDICATES:
-            lit = pick_literal((o for p, o in props if p == pred and isinstance(o, ox.Literal)),
-                               self.langs)
-            if lit is not None:
-                text = lit.value
-                break
+        text = first_label(props, self.langs)
         if text is None:
             text = self._fallback(iri, props)
         self._labels[iri] = text
