@@ -274,16 +274,23 @@ def child_pages(a: argparse.Namespace) -> dict[str, Any]:
     return run(a)
 
 
+def child_storecost(a: argparse.Namespace) -> dict[str, Any]:
+    from .storecost import child_storecost as run
+
+    return run(a)
+
+
 CHILDREN = {"floor": child_floor, "queries": child_queries, "validate": child_validate,
             "api": child_api, "load": child_load, "sidebyside": child_sidebyside,
-            "pages": child_pages}
+            "pages": child_pages, "storecost": child_storecost}
 
 
 def child_main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="run.py child")
     ap.add_argument("kind", choices=sorted(CHILDREN))
     ap.add_argument("--json", required=True)
-    for opt in ("--nt", "--dist", "--data", "--engine", "--store", "--url", "--queries"):
+    for opt in ("--nt", "--dist", "--data", "--engine", "--store", "--url", "--queries",
+                "--whole"):
         ap.add_argument(opt)
     for opt, default in (("--reps", 20), ("--limit", 10_000), ("--requests", 400),
                          ("--concurrency", 8), ("--per-report", 50)):

@@ -14,6 +14,8 @@ from typing import Any
 
 from .common import TRIPSKG, first_report_iri
 from .processes import free_port, start_server
+from .report_sidebyside import LARGE_FIRST_PAGE_MS
+from .storecost import fig_storecost, slow
 
 
 def child_pages(a: argparse.Namespace) -> dict[str, Any]:
@@ -49,3 +51,6 @@ def fig_pages(suite: Any) -> None:
         f["server_rss"] = server.peak_rss()
     finally:
         server.stop()
+    if f["run"].ok:  # where the slow first calls and the whole download spend their time
+        pages, whole = slow(f["run"].data, LARGE_FIRST_PAGE_MS, cold=True)
+        f["cost"] = fig_storecost(suite, n, dist, pages, whole, budget=900)

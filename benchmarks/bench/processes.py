@@ -14,6 +14,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,24 +46,36 @@ class Run:
 PSS_EVERY = 10.0  # seconds between two samples of a step's Pss
 
 
-def _group_rss_kb(pgid: int, proportional: bool = False) -> int:
-    """Memory of every process in a process group (from /proc): the sum of their RSS, or
-    (``proportional``) of their proportional set sizes (Pss), where pages a forked worker
-    shares with the build process count once, not once per process (slower to read: the
-    kernel walks every mapping; RSS where smaps_rollup cannot be read)."""
-    total = 0
+def _group(pgid: int) -> Iterator[tuple[str, list[str]]]:
+    """(pid, fields of /proc/PID/stat after "(comm)") of every live process of a group:
+    ``fields[i]`` is field ``i + 3`` of proc(5)."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             stat = Path(f"/proc/{entry}/stat").read_text()
             fields = stat[stat.rindex(")") + 2:].split()
-            if int(fields[2]) == pgid:  # field 5 (pgrp), counted after "(comm)"
-                total += (proportional and _pss_kb(entry)) or int(fields[21]) * (
-                    os.sysconf("SC_PAGE_SIZE") // 1024)
+            if int(fields[2]) == pgid:  # field 5 (pgrp)
+                yield entry, fields
         except (OSError, ValueError, IndexError):
             continue
-    return total
+
+
+def _group_rss_kb(pgid: int, proportional: bool = False) -> int:
+    """Memory of every process in a process group (from /proc): the sum of their RSS, or
+    (``proportional``) of their proportional set sizes (Pss), where pages a forked worker
+    shares with the build process count once, not once per process (slower to read: the
+    kernel walks every mapping; RSS where smaps_rollup cannot be read)."""
+    page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
+    return sum((proportional and _pss_kb(pid)) or int(fields[21]) * page_kb
+               for pid, fields in _group(pgid))
+
+
+def group_cpu_s(pgid: int) -> float:
+    """CPU seconds (user + system) used so far by the live processes of a group, with those
+    of the children they have waited for (fields 14-17 of proc(5))."""
+    ticks = sum(sum(int(f) for f in fields[11:15]) for _, fields in _group(pgid))
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _pss_kb(pid: str) -> int:
@@ -83,18 +96,11 @@ def _kill_group(pgid: int) -> None:
 def vm_hwm_kb(pgid: int) -> dict[int, int]:
     """Peak RSS (VmHWM) of each live process of a group."""
     out = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            if int(stat[stat.rindex(")") + 2:].split()[2]) != pgid:
-                continue
-            for line in Path(f"/proc/{entry}/status").read_text().splitlines():
+    for pid, _ in _group(pgid):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmHWM:"):
-                    out[int(entry)] = int(line.split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
+                    out[int(pid)] = int(line.split()[1])
     return out
 
 

@@ -88,8 +88,10 @@ def section_sidebyside(r: dict[str, Any], args: argparse.Namespace,
     if d.get("left_out_of_mix"):
         L += ["", "Left out of the mixed load (an engine answered them with an error): "
               + ", ".join(d["left_out_of_mix"]) + "."]
-    L += ["", "| concurrency | engine | req/s | p50 ms | p95 ms | errors | vs oxigraph |",
-          "|---:|---|---:|---:|---:|---:|---:|"]
+    L += ["", "| concurrency | engine | req/s | p50 ms | p95 ms | errors | vs oxigraph "
+          "| server CPU-ms per request | server cores busy |",
+          "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+    behind: list[str] = []
     for c, per in d.get("mixed", {}).items():
         mids = {e: _median_round(v) for e, v in per.items() if v}
         for e in ORDER:
@@ -97,7 +99,8 @@ def section_sidebyside(r: dict[str, Any], args: argparse.Namespace,
                 m = mids[e]
                 L.append(f"| {c} | {e} | {m['rps']:.1f} | {fmt_ms(m['p50_ms'])} | "
                          f"{fmt_ms(m['p95_ms'])} | {m['errors']} | "
-                         f"{_ratio(m['rps'], mids.get('oxigraph', {}).get('rps'))} |")
+                         f"{_ratio(m['rps'], mids.get('oxigraph', {}).get('rps'))} | "
+                         f"{fmt_ms(_cpu_ms(m))} | {_cores(m)} |")
         for e, shown in TRIPSKG:
             if e in mids and "oxigraph" in mids:
                 t, o = mids[e], mids["oxigraph"]
@@ -105,6 +108,13 @@ def section_sidebyside(r: dict[str, Any], args: argparse.Namespace,
                                 f"{c} ({n:,}), `{shown}`",
                                 f"{_ratio(t['rps'], o['rps'])}, {t['errors']} errors",
                                 yes(t["rps"] >= o["rps"] and t["errors"] == 0)))
+                if t["rps"] < o["rps"]:
+                    behind.append(_behind(e, int(c), t, o))
+    L += ["", "Server CPU: user + system seconds of the server's processes (its query workers "
+          "and the children they waited for included) during the round, per completed request; "
+          "cores busy = that CPU / the round's seconds (this machine has 2)."]
+    if behind:
+        L += ["", "**Gap (mixed load):** " + " ".join(behind)]
     for e, shown in TRIPSKG:
         if e in engines:
             summary.append((f"every saved query's median ≤ 200 ms ({n:,}), `{shown}`",
@@ -118,8 +128,99 @@ def section_sidebyside(r: dict[str, Any], args: argparse.Namespace,
                             yes(rss[e] <= 2 * rss["oxigraph"])))
     for key, (_, shown) in zip(("api", "api_nocache"), TRIPSKG, strict=True):
         _api(d.get(key), n, shown, L, summary)
+    _cost(f.get("cost"), L)
     _gaps(d, L)
     sections.append("\n".join(L))
+
+
+def _cpu_ms(m: dict[str, Any]) -> float | None:
+    done = m["rps"] * m.get("elapsed_s", 0)
+    return m["cpu_s"] * 1000 / done if m.get("cpu_s") is not None and done else None
+
+
+def _cores(m: dict[str, Any]) -> str:
+    return f"{m['cpu_s'] / m['elapsed_s']:.2f}" if m.get("cpu_s") is not None \
+        and m.get("elapsed_s") else "–"
+
+
+def _behind(e: str, c: int, t: dict[str, Any], o: dict[str, Any]) -> str:
+    """What the round measured where a tripskg server answered fewer requests per second
+    than Oxigraph's: the CPU each spent per request, and how busy it kept the cores."""
+    tc, oc = _cpu_ms(t), _cpu_ms(o)
+    if tc is None or oc is None:
+        return f"{e} at concurrency {c}: {_ratio(t['rps'], o['rps'])} (no CPU figures)."
+    busy_t, busy_o = t["cpu_s"] / t["elapsed_s"], o["cpu_s"] / o["elapsed_s"]
+    if min(busy_t, busy_o) >= 1.6:
+        why = ("both kept this machine's 2 cores busy, so requests per second follow the CPU "
+               "each request costs, not waiting.")
+    elif busy_t < busy_o - 0.2:
+        why = ("tripskg kept fewer cores busy: its requests waited (for a query worker, or "
+               "on I/O) rather than computed.")
+    else:
+        why = "the cores were about as busy on both: the difference is the CPU per request."
+    return (f"{e} at concurrency {c}: {t['rps']:.1f} req/s against {o['rps']:.1f} "
+            f"({_ratio(t['rps'], o['rps'])}). Its processes spent {fmt_ms(tc)} CPU-ms per "
+            f"request against Oxigraph's {fmt_ms(oc)} ({_ratio(tc, oc)}), and kept "
+            f"{busy_t:.2f} cores busy against {busy_o:.2f}: {why}")
+
+
+def _cost(cost: Any, L: list[str]) -> None:
+    """The ``storecost`` child (bench/storecost.py): the slow first pages and the whole
+    download, run in one process on the build's query store, with and without ORDER BY."""
+    if cost is None:
+        return
+    head = "**Gap (first pages, whole download): where the time goes.**"
+    if isinstance(cost, dict) or not cost.ok:
+        L += ["", f"{head} Not measured: "
+              f"{cost.get('error') if isinstance(cost, dict) else cost.status}."]
+        return
+    runs = cost.data.get("runs", [])
+    if not runs:
+        L += ["", f"{head} Not measured: {cost.data.get('error', 'no run')}."]
+        return
+    by = {(r["query"], r["variant"], r["ordered"]): r for r in runs}
+    L += ["", f"{head} Measured without the server, in one process on the build's query "
+          "store opened read-only (the store the server's workers read is a checkpoint of "
+          "it), each query bound as the API binds it and its CSV document written by "
+          "pyoxigraph as the server writes it: the first page (`LIMIT 101`), the same page "
+          "with the query's `ORDER BY` taken out (the same rows as a set, in another order), "
+          "and the whole answer with and without it. One run each.", "",
+          "| query | rows | first page ms | first page without ORDER BY ms | whole s "
+          "| whole without ORDER BY s |", "|---|---:|---:|---:|---:|---:|"]
+
+    def cell(name: str, variant: str, ordered: bool, scale: float) -> str:
+        r = by.get((name, variant, ordered))
+        if r is None:
+            return "–"
+        return fmt_ms(r["s"] * 1000) if scale == 1000 else f"{r['s']:.2f}"
+
+    names = list(dict.fromkeys(r["query"] for r in runs))
+    for name in names:
+        rows = next((r["rows"] for r in runs if r["query"] == name and r["variant"] == "whole"),
+                    None)
+        L.append(f"| {name} | {'–' if rows is None else f'{rows:,}'} | "
+                 f"{cell(name, 'page', True, 1000)} | {cell(name, 'page', False, 1000)} | "
+                 f"{cell(name, 'whole', True, 1)} | {cell(name, 'whole', False, 1)} |")
+    pages = [(by[(n, "page", True)]["s"], by[(n, "page", False)]["s"]) for n in names
+             if (n, "page", True) in by and (n, "page", False) in by]
+    if pages:
+        L += ["", f"Without `ORDER BY` these first pages take at most "
+              f"{fmt_ms(max(u for _, u in pages) * 1000)} ms: the engine stops after 101 rows. "
+              f"With it, it computes every row of the answer and sorts them before the first "
+              f"is sent: the first page costs about as much as the whole answer "
+              f"({fmt_ms(min(o for o, _ in pages) * 1000)} to "
+              f"{fmt_ms(max(o for o, _ in pages) * 1000)} ms here)."]
+    for name in names:
+        o, u = by.get((name, "whole", True)), by.get((name, "whole", False))
+        if o and u:
+            L.append(f"The whole `{name}` answer ({o['rows']:,} rows) took {o['s']:.2f} s, "
+                     f"{u['s']:.2f} s without its `ORDER BY`: ordering the rows is "
+                     f"{o['s'] - u['s']:.2f} s ({(o['s'] - u['s']) / o['s']:.0%}) of it on this "
+                     f"on-disk store; the rest is finding and writing them.")
+    if cost.data.get("left_out"):
+        L.append("Not run (the time budget of this measurement): "
+                 + ", ".join(f"{q} {v}{'' if o else ' without ORDER BY'}"
+                             for q, v, o in cost.data["left_out"]) + ".")
 
 
 def _gaps(d: dict[str, Any], L: list[str]) -> None:
@@ -200,4 +301,5 @@ def section_pages(r: dict[str, Any], args: argparse.Namespace,
         summary.append((f"first page of any saved query, first (cold) call, ≤ "
                         f"{LARGE_FIRST_PAGE_MS:.0f} ms ({n:,})", f"worst {fmt_ms(worst)} ms",
                         yes(worst <= LARGE_FIRST_PAGE_MS)))
+    _cost(f.get("cost"), L)
     sections.append("\n".join(L))

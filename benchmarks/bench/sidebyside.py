@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .common import ROOT, TRIPSKG, bound_queries, first_report_iri, percentile
-from .processes import Server, free_port, start_server, vm_hwm_kb
+from .processes import Server, free_port, group_cpu_s, start_server, vm_hwm_kb
 
 ENGINES = ("tripskg", "tripskg-nocache", "oxigraph", "virtuoso")
 JSON_RESULTS = "application/sparql-results+json"
@@ -144,10 +144,13 @@ async def per_query(urls: dict[str, str], mix: list[tuple[str, str]], reps: int
 
 
 async def mixed(url: str, mix: list[tuple[str, str]], concurrency: int, window: float,
-                seed: int) -> dict[str, Any]:
+                seed: int, pgid: int | None = None) -> dict[str, Any]:
+    """Requests/s, latency and errors of one round; with ``pgid`` (the server's process
+    group), also the CPU seconds its processes used during the round."""
     import httpx
 
     rng = random.Random(seed)
+    cpu0 = group_cpu_s(pgid) if pgid else None
     lat: list[float] = []
     errors: list[str] = []
     t0 = time.perf_counter()
@@ -166,7 +169,9 @@ async def mixed(url: str, mix: list[tuple[str, str]], concurrency: int, window: 
     async with httpx.AsyncClient(limits=limits, timeout=180, trust_env=False) as client:
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
     elapsed = time.perf_counter() - t0
+    cpu = group_cpu_s(pgid) - cpu0 if pgid and cpu0 is not None else None
     return {"rps": len(lat) / elapsed, "errors": len(errors), "error_samples": errors[:3],
+            "cpu_s": cpu, "elapsed_s": elapsed,
             "p50_ms": statistics.median(lat) if lat else None,
             "p95_ms": percentile(lat, 0.95) if lat else None, "requests": len(lat)}
 
@@ -238,8 +243,8 @@ def child_sidebyside(a: argparse.Namespace) -> dict[str, Any]:
             try:
                 servers[engine], urls[engine] = start(dist, work)
                 out["engines"][engine] = {"ready_s": time.perf_counter() - t0}
-            except (RuntimeError, OSError, subprocess.SubprocessError) as e:
-                out["engines"][engine] = {"error": f"failed: {e}"[:300]}
+            except (RuntimeError, OSError, subprocess.SubprocessError) as err:
+                out["engines"][engine] = {"error": f"failed: {err}"[:300]}
         out["per_query"] = asyncio.run(per_query(urls, mix, a.reps))
         # the mixed load sends only the queries every engine answers
         failing = [n for n, q in out["per_query"].items() if q["errors"]]
@@ -251,7 +256,8 @@ def child_sidebyside(a: argparse.Namespace) -> dict[str, Any]:
             for r in range(a.requests):  # rounds
                 order = list(urls)[r % len(urls):] + list(urls)[:r % len(urls)]
                 for e in order:
-                    per[e].append(asyncio.run(mixed(urls[e], mix, c, a.window, seed=r)))
+                    per[e].append(asyncio.run(mixed(urls[e], mix, c, a.window, seed=r,
+                                                    pgid=servers[e].proc.pid)))
             rounds[str(c)] = per
         out["mixed"] = rounds
         # without the cache: 2 calls after the first, and no CSV download (the first download

@@ -26,6 +26,8 @@ from .common import BIN, GENERATE, RESULTS, RESULTS_LARGE, ROOT, RUN, TARGETS, T
 from .pages import fig_pages
 from .processes import Run, build_jobs, build_steps, free_port, run_child, start_server
 from .report import render, requote_large
+from .report_sidebyside import FIRST_PAGE_MS
+from .storecost import fig_storecost, slow
 
 
 # =========================================================================== the suite
@@ -337,6 +339,10 @@ class Suite:
         f["run"] = self.child("sidebyside", min(self.left(), need * 2), "--dist", dist,
                               "--data", self.data[n], "--store", self.work / "sidebyside",
                               "--reps", 2, "--requests", 2, "--window", 8, "--per-report", 5)
+        if f["run"].ok:  # where the slow first pages and the whole download spend their time
+            pages = slow(f["run"].data.get("api_nocache"), FIRST_PAGE_MS)[0]
+            whole = slow(f["run"].data.get("api"), FIRST_PAGE_MS)[1]
+            f["cost"] = fig_storecost(self, n, dist, pages, whole, budget=60)
 
     def fig_api(self) -> None:
         n = max(self.args.sizes)
