@@ -88,9 +88,18 @@ def test_the_cost_paragraph_states_what_the_order_by_costs() -> None:
     _report()._cost(_run({"runs": runs, "left_out": [["x", "page", True]]}), lines)
     text = "\n".join(lines)
     assert "| activities-by-treaty | 98,682 | 11,000 | 15.0 | 13.20 | 7.50 |" in text
-    assert "at most 15.0 ms" in text
+    assert "Without `ORDER BY` the first pages of `activities-by-treaty` take at most 15.0 ms" \
+        in text
     assert "ordering the rows is 5.70 s (43%)" in text
     assert "Not run (the time budget of this measurement): x page." in text
+    # a query that finds no row goes through every candidate: the ORDER BY is not its cost
+    empty = [{"query": "needs-coverage", "variant": "page", "ordered": o, "s": s, "rows": 0}
+             for o, s in ((True, 0.25), (False, 0.39))]
+    lines = []
+    _report()._cost(_run({"runs": empty}), lines)
+    text = "\n".join(lines)
+    assert "`needs-coverage` (0 rows: 250 ms, 390 ms without `ORDER BY`)" in text
+    assert "the time is finding the rows" in text and "stops after 101 rows" not in text
     lines = []
     _report()._cost({"error": "skipped: time budget"}, lines)
     assert "Not measured: skipped: time budget." in lines[-1]
