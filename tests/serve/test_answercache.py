@@ -40,8 +40,9 @@ def test_every_field_of_a_job_is_in_its_key() -> None:
         SparqlJob(REPORTS, default_graphs=["urn:g"]), SparqlJob(REPORTS, named_graphs=["urn:g"]),
         SparqlJob(REPORTS, limit=5), SparqlJob(REPORTS, base_iri="http://a/"),
         SelectJob(REPORTS), SelectJob(REPORTS, limit=5), SelectJob(REPORTS, limit=5, offset=5),
-        SelectJob(REPORTS, fmt="csv"))}
-    assert len(keys) == 11
+        SelectJob(REPORTS, fmt="csv"), SparqlJob(REPORTS, gzip=True),
+        SelectJob(REPORTS, fmt="csv", gzip=True))}
+    assert len(keys) == 13  # an answer compressed for gzip clients is kept apart
     assert AnswerCache.key(SelectJob(REPORTS, out_path="/tmp/x.csv")) is None  # a download
 
 

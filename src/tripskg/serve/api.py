@@ -19,6 +19,7 @@ from ..vocab import SKOS
 from ..web.formats import (
     DOCUMENT_OFFERS,
     RESULT_DOCUMENTS,
+    accepts_gzip,
     document_media_type,
     document_name,
     negotiate,
@@ -58,8 +59,12 @@ async def run_saved(request: Request, name: str, fmt: str | None = None,
         raise ApiError(400, e.message, e.parameter, e.hint) from None
     try:
         page = page or Page(backend.config.limit)
-        answer = await backend.pool.run(SelectJob(text, page.limit, fmt, page.offset, out_path),
-                                        backend.config.timeout)
+        # a document (not a file, not a table) is compressed in the worker if the client
+        # accepts gzip
+        gz = fmt is not None and out_path is None and accepts_gzip(
+            request.headers.get("accept-encoding"))
+        answer = await backend.pool.run(SelectJob(text, page.limit, fmt, page.offset, out_path,
+                                                  gzip=gz), backend.config.timeout)
     except Timeout:
         raise ApiError(503, f"query timed out after {backend.config.timeout:g} s") from None
     except Busy:
@@ -126,11 +131,13 @@ async def api_query(request: Request) -> Response:
     except ApiError as e:
         return api_error(e)
     at = links(request, page, answer.rows or 0, answer.truncated)
-    headers = {"X-Truncated": "true" if answer.truncated else "false", "Vary": "Accept",
-               "X-Cache": "hit" if answer.cached else "miss", **at.headers()}
+    headers = {"X-Truncated": "true" if answer.truncated else "false",
+               "Vary": "Accept, Accept-Encoding", "X-Cache": "hit" if answer.cached else "miss",
+               **at.headers()}
     if document is None:  # shape=rows
         return JSONResponse(_rows(answer.table, at), headers=headers)
-    return Response(answer.body, media_type=document_media_type(document), headers=headers)
+    return Response(answer.body, media_type=document_media_type(document),
+                    headers={**headers, **answer.headers()})
 
 
 async def _download(request: Request, name: str, fmt: str) -> Response:

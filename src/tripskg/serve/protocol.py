@@ -20,6 +20,7 @@ from ..web.formats import (
     GRAPH_FORMATS,
     HTML,
     PAGE_ALIASES,
+    accepts_gzip,
     negotiate,
     parse_accept,
 )
@@ -170,7 +171,8 @@ async def sparql(request: Request) -> Response:
     if names and not any(n.lower() in FORMAT_NAMES or "/" in n for n in names):
         return _text_error(400, f"unknown format '{names[0][:40]}'")
     job = SparqlJob(queries[0], request.headers.get("accept"), ",".join(names) or None,
-                    default_graphs, named_graphs, backend.config.limit, base_iri=endpoint)
+                    default_graphs, named_graphs, backend.config.limit, base_iri=endpoint,
+                    gzip=accepts_gzip(request.headers.get("accept-encoding")))
     try:
         answer = await backend.pool.run(job, backend.config.timeout)
     except Timeout:
@@ -180,7 +182,7 @@ async def sparql(request: Request) -> Response:
     except Busy:
         return _text_error(503, "all query workers are busy; try again",
                            {"Retry-After": "5"})
-    headers = {"Vary": "Accept"}
+    headers = {"Vary": "Accept, Accept-Encoding"}
     if answer.status != 200:
         return _text_error(answer.status, answer.body.decode("utf-8", errors="replace"),
                            headers)
@@ -188,7 +190,8 @@ async def sparql(request: Request) -> Response:
     headers["X-Cache"] = "hit" if answer.cached else "miss"
     if answer.truncated:
         headers["X-Result-Limit"] = str(backend.config.limit)
-    return Response(answer.body, media_type=answer.media_type, headers=headers)
+    return Response(answer.body, media_type=answer.media_type,
+                    headers={**headers, **answer.headers()})
 
 
 def _bad_graph_iri(graphs: list[str]) -> Response | None:

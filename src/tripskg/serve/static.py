@@ -20,14 +20,11 @@ from starlette.responses import FileResponse, Response
 from starlette.staticfiles import NotModifiedResponse, StaticFiles
 from starlette.types import Scope
 
+from ..web.formats import accepts_gzip
+
 
 def _accepts_gzip(scope: Scope) -> bool:
-    accept = Headers(scope=scope).get("accept-encoding", "")
-    for part in accept.split(","):
-        coding, _, params = part.strip().partition(";")
-        if coding.strip().lower() in ("gzip", "*"):
-            return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
-    return False
+    return accepts_gzip(Headers(scope=scope).get("accept-encoding"))
 
 
 class PrecompressedStaticFiles(StaticFiles):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import gzip
 import io
 import multiprocessing as mp
 import time
@@ -41,6 +43,7 @@ class SparqlJob:
     named_graphs: list[str] = field(default_factory=list)
     limit: int | None = None
     base_iri: str | None = None  # relative IRIs of the query resolve against it
+    gzip: bool = False  # the client accepts gzip: a large answer is compressed here (once)
 
 
 @dataclass
@@ -56,6 +59,7 @@ class SelectJob:
     fmt: str | None = None
     offset: int = 0  # with ``limit``: one page, rows offset+1 .. offset+limit
     out_path: str | None = None  # no limit: the whole document written to this file
+    gzip: bool = False  # as SparqlJob.gzip (a body only: not a file, not a table)
 
 
 @dataclass
@@ -68,6 +72,27 @@ class Answer:
     rows: int | None = None  # rows in the answer, when counted
     path: str | None = None  # the results document, written to a file (SelectJob.out_path)
     cached: bool = False  # sent from the answer or download cache, not run again
+    encoding: str | None = None  # "gzip": ``body`` is compressed (Content-Encoding)
+
+    def headers(self) -> dict[str, str]:
+        """The Content-Encoding of the body, if any; with it, the answer varies with the
+        request's Accept-Encoding."""
+        return {"Content-Encoding": self.encoding} if self.encoding else {}
+
+
+GZIP_MIN_BYTES = 1000  # smaller bodies are sent as they are (as GZipMiddleware does)
+GZIP_LEVEL = 6  # zlib's default level
+
+
+def compressed(answer: Answer) -> Answer:
+    """A successful answer's body gzip-compressed, once, in the worker: the answer cache
+    keeps it compressed, so a repeated request is sent without compressing it again (the
+    server's GZipMiddleware leaves a body with a Content-Encoding alone). ``mtime=0``: the
+    same answer gives the same bytes."""
+    if answer.status != 200 or answer.path is not None or len(answer.body) < GZIP_MIN_BYTES:
+        return answer
+    return dataclasses.replace(answer, body=gzip.compress(answer.body, GZIP_LEVEL, mtime=0),
+                               encoding="gzip")
 
 
 def run_sparql(store: ox.Store, job: SparqlJob) -> Answer:
@@ -212,9 +237,8 @@ def run_select(store: ox.Store, job: SelectJob) -> Answer:
 
 
 def run_job(store: ox.Store, job: SparqlJob | SelectJob) -> Answer:
-    if isinstance(job, SparqlJob):
-        return run_sparql(store, job)
-    return run_select(store, job)
+    answer = run_sparql(store, job) if isinstance(job, SparqlJob) else run_select(store, job)
+    return compressed(answer) if job.gzip else answer
 
 
 def worker_main(conn: Connection, store_path: str) -> None:  # pragma: no cover - subprocess

@@ -121,6 +121,14 @@ def weighted(header: str | None) -> list[tuple[int, str, float]]:
     return out
 
 
+def accepts_gzip(header: str | None) -> bool:
+    """Whether an ``Accept-Encoding`` header accepts gzip (named, or ``*``, with q > 0;
+    ``gzip`` named takes precedence over ``*``; RFC 9110 §12.5.3)."""
+    named = {coding: q for _, coding, q in weighted(header) if coding}
+    q = named.get("gzip", named.get("x-gzip", named.get("*", 0.0)))
+    return q > 0
+
+
 def parse_accept(header: str | None) -> list[tuple[str, float]]:
     """Media ranges with their q-values, best first (more specific first on ties)."""
     items: list[tuple[float, int, int, str]] = []
