@@ -24,6 +24,7 @@ from .api import concepts
 from .backend import Backend, Config
 from .responses import not_found, server_error
 from .static import PrecompressedStaticFiles
+from .worker import GZIP_LEVEL, GZIP_MIN_BYTES
 
 
 async def reload(app: Starlette, grace: float | None = None) -> bool:
@@ -86,7 +87,8 @@ def create_app(config: Config) -> Starlette:
                    allow_headers=["*"], expose_headers=[
                        "X-Truncated", "X-Result-Limit", "Link", "X-Total-Count", "ETag",
                        "Last-Modified", "Content-Location", "X-Cache"]),
-        Middleware(GZipMiddleware, minimum_size=1000),
+        # pages, shape=rows and downloads (worker answers come compressed: worker.compressed)
+        Middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
                     exception_handlers={404: not_found, 405: not_found, HTTPException: not_found,

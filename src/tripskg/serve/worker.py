@@ -81,7 +81,9 @@ class Answer:
 
 
 GZIP_MIN_BYTES = 1000  # smaller bodies are sent as they are (as GZipMiddleware does)
-GZIP_LEVEL = 6  # zlib's default level
+# zlib's default level: on a 16 MB JSON answer (ldc-beneficiaries at 100k activities) level 9
+# took 2.4x its CPU (202 against 83 ms) for a body 7% smaller
+GZIP_LEVEL = 6
 
 
 def compressed(answer: Answer) -> Answer:
