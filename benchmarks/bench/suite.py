@@ -342,7 +342,7 @@ class Suite:
         if f["run"].ok:  # where the slow first pages and the whole download spend their time
             pages = slow(f["run"].data.get("api_nocache"), FIRST_PAGE_MS)[0]
             whole = slow(f["run"].data.get("api"), FIRST_PAGE_MS)[1]
-            f["cost"] = fig_storecost(self, n, dist, pages, whole, budget=60)
+            f["cost"] = fig_storecost(self, n, dist, pages, whole, budget=45)
 
     def fig_api(self) -> None:
         n = max(self.args.sizes)

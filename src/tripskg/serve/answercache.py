@@ -132,6 +132,10 @@ class AnswerCache(SizedLRU[Kept]):
         self._used(key)
         return dataclasses.replace(hit, cached=True)  # type: ignore[type-var]
 
+    def answer(self, key: str | None, job: Any) -> Kept | None:
+        """The kept answer of ``job`` (None: run it); as :meth:`.DownloadCache.answer`."""
+        return self.get(key)
+
     def put(self, key: str | None, answer: Kept) -> None:
         if key is None or answer.status != 200 or answer.path is not None:
             return

@@ -33,6 +33,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from .answer import Answer
 from .answercache import SizedLRU, volatile
 
 
@@ -82,6 +83,13 @@ class DownloadCache(SizedLRU[Path]):
                 os.unlink(link)
         self._used(key)
         return True
+
+    def answer(self, key: str | None, job: Any) -> Answer | None:
+        """The answer of the download ``job`` from its kept file, linked at the job's
+        ``out_path`` (None: a miss, run the query); as :meth:`.AnswerCache.answer`."""
+        if not self.get(key, job.out_path):
+            return None
+        return Answer(200, path=job.out_path, cached=True)
 
     def put(self, key: str | None, answer: Any) -> None:
         """Keep the file of a complete download (status 200, written whole by the worker)."""

@@ -29,6 +29,7 @@ from ..web.formats import (
     FormatError,
     results_media_type,
 )
+from .answer import Answer
 from .answercache import AnswerCache
 from .downloadcache import DownloadCache
 from .querytext import has_dataset_clause
@@ -60,24 +61,6 @@ class SelectJob:
     offset: int = 0  # with ``limit``: one page, rows offset+1 .. offset+limit
     out_path: str | None = None  # no limit: the whole document written to this file
     gzip: bool = False  # as SparqlJob.gzip (a body only: not a file, not a table)
-
-
-@dataclass
-class Answer:
-    status: int
-    media_type: str = "text/plain; charset=utf-8"
-    body: bytes = b""
-    truncated: bool = False  # more rows follow (the next page)
-    table: Any = None  # queries.ResultTable for SelectJob
-    rows: int | None = None  # rows in the answer, when counted
-    path: str | None = None  # the results document, written to a file (SelectJob.out_path)
-    cached: bool = False  # sent from the answer or download cache, not run again
-    encoding: str | None = None  # "gzip": ``body`` is compressed (Content-Encoding)
-
-    def headers(self) -> dict[str, str]:
-        """The Content-Encoding of the body, if any; with it, the answer varies with the
-        request's Accept-Encoding."""
-        return {"Content-Encoding": self.encoding} if self.encoding else {}
 
 
 GZIP_MIN_BYTES = 1000  # smaller bodies are sent as they are (as GZipMiddleware does)
@@ -402,16 +385,11 @@ class WorkerPool:
         """The answer of ``job``: from the answer cache (a download: from the download
         cache, linked at ``job.out_path``), else from a worker (kept)."""
         text = job.query if isinstance(job, SparqlJob) else job.text
-        cache: AnswerCache | DownloadCache = self.cache
-        out_path = getattr(job, "out_path", None)
-        if out_path is not None:
-            cache = self.downloads
+        cache: AnswerCache | DownloadCache = (
+            self.downloads if getattr(job, "out_path", None) is not None else self.cache)
         key = (cache.key(job) if len(text) < 10_000  # long texts: off the event loop
                else await asyncio.to_thread(cache.key, job))
-        if out_path is not None:
-            if self.downloads.get(key, out_path):
-                return Answer(200, path=out_path, cached=True)
-        elif (hit := self.cache.get(key)) is not None:
+        if (hit := cache.answer(key, job)) is not None:
             return cast(Answer, hit)
         deadline = time.monotonic() + timeout
         answer = await self._run(job, deadline, spare=True)
@@ -420,10 +398,7 @@ class WorkerPool:
             assert answer is not None  # a regular worker answers or times out
         # kept with no await since the worker went back: a drain() waiting for that worker
         # runs only after this, and empties the cache after it
-        if out_path is not None:
-            self.downloads.put(key, answer)
-        else:
-            self.cache.put(key, answer)
+        cache.put(key, answer)
         return answer
 
     async def _run(self, job: SparqlJob | SelectJob, deadline: float, spare: bool
