@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
                          "RESULTS-large.md)")
     ap.add_argument("--out", type=Path, default=None, help="results file")
     ap.add_argument("--budget", type=float, default=None,
-                    help="seconds for the whole run [default: 840; --large: 14400]")
+                    help="seconds for the whole run [default: 870; --large: 14400]")
     ap.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=None,
                     help="activities per build, comma-separated [default: 10000,100000]")
     ap.add_argument("--shacl-activities", type=int, default=200,
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the work folder under /tmp")
     args = ap.parse_args(argv)
     args.out = args.out or (RESULTS_LARGE if args.large else RESULTS)
-    args.budget = args.budget or (14_400.0 if args.large else 840.0)
+    args.budget = args.budget or (14_400.0 if args.large else 870.0)
     args.sizes = args.sizes or ([1_000_000] if args.large else [10_000, 100_000])
     args.build_timeout = args.build_timeout or (10_800.0 if args.large else 600.0)
     suite = Suite(args)

@@ -66,7 +66,7 @@ def fig_storecost(suite: Any, n: int, dist: Path, pages: list[str], whole: list[
         return None
     if not suite.fits(budget / 2):
         return {"error": suite.skip_reason(budget / 2)}
-    budget = min(budget, max(10.0, suite.left() - 60))
+    budget = min(budget, max(10.0, suite.left() - 10))
     return suite.child("storecost", budget * 2 + 60, "--dist", dist, "--data", suite.data[n],
                        "--queries", ",".join(pages), "--whole", ",".join(whole),
                        "--budget", round(budget))

@@ -120,3 +120,12 @@ def test_group_cpu_counts_the_process_group() -> None:
     cpu = _bench("processes").group_cpu_s(os.getpgid(0))
     assert cpu > 0  # this test process has used CPU; and the figure only grows
     assert _bench("processes").group_cpu_s(os.getpgid(0)) >= cpu
+
+
+def test_a_cli_miss_is_split_into_the_fixed_cost_and_the_query() -> None:
+    qs = {"report-summary": {"rows": 1, "median_s": 0.23},
+          "activities-in-period": {"rows": 5_538, "median_s": 1.03},
+          "reports": {"rows": 100, "median_s": 0.26}}
+    text = _bench("cli_figure").cli_gap(qs, 100_000)
+    assert text.startswith("**Gap:** `activities-in-period` 1.03 s for 5,538 rows at 100,000.")
+    assert "(`report-summary`, 1) took 0.23 s" in text and "The rest, 0.80 s," in text
