@@ -22,6 +22,10 @@ QUERY_PARAMS = {"country": "KEN", "area": "health", "from": "2015-01-01", "to": 
 # queries of the endpoint throughput mix (+ a resource lookup)
 MIX_QUERIES = ("report-summary", "mentions", "activities-by-country")
 
+# the saved query downloaded whole (download=csv) by figure 6 and the first pages of
+# bench-large: the largest answer, every activity with a treaty
+WHOLE_DOWNLOAD = "activities-by-treaty"
+
 # the same saved query with an optional parameter given, as it is typically called (the figure
 # above leaves it unbound: the whole listing, the worst case)
 VARIANTS = {"activities-by-treaty": [{"treaty": "https://w3id.org/tripskg/id/treaty/trips"}]}

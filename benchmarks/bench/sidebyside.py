@@ -185,7 +185,7 @@ async def api_extras(base: str, data: Path, report: str, reps: int, csv: bool = 
 
     from tripskg.queries import load_queries
 
-    from .common import query_args
+    from .common import WHOLE_DOWNLOAD, query_args
 
     pages: dict[str, list[float]] = {}
     cold: dict[str, float] = {}
@@ -205,15 +205,15 @@ async def api_extras(base: str, data: Path, report: str, reps: int, csv: bool = 
         full: dict[str, Any] | None = None
         full_again: dict[str, Any] | None = None
         if csv:
-            treaty = {**query_args(load_queries()["activities-by-treaty"], report),
+            treaty = {**query_args(load_queries()[WHOLE_DOWNLOAD], report),
                       "download": "csv"}
             t0 = time.perf_counter()
-            r = await client.get("/api/queries/activities-by-treaty", params=treaty)
+            r = await client.get(f"/api/queries/{WHOLE_DOWNLOAD}", params=treaty)
             full = {"status": r.status_code, "s": time.perf_counter() - t0,
                     "rows": max(0, r.text.count("\n") - 1)}
             # the same download again: sent from the file kept the first time (X-Cache: hit)
             t0 = time.perf_counter()
-            again = await client.get("/api/queries/activities-by-treaty", params=treaty)
+            again = await client.get(f"/api/queries/{WHOLE_DOWNLOAD}", params=treaty)
             full_again = {"status": again.status_code, "s": time.perf_counter() - t0,
                           "rows": max(0, again.text.count("\n") - 1),
                           "cache": again.headers.get("x-cache"),

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .common import first_report_iri
+from .common import WHOLE_DOWNLOAD, first_report_iri
 
 ORDER_BY = re.compile(r"\n[ \t]*ORDER BY[^\n]*\s*$")
 PAGE = 100  # rows of a first page (the API is asked for limit=100 and runs LIMIT 101)
@@ -54,7 +54,7 @@ def slow(api: dict[str, Any] | None, page_ms: float, cold: bool = False,
     times = api.get("first_page_cold_ms" if cold else "first_page_p95_ms") or {}
     pages = sorted((n for n, ms in times.items() if ms > page_ms), key=lambda n: times[n])
     full = api.get("full_csv")
-    whole = ["activities-by-treaty"] if full and (full["status"] != 200 or full["s"] > csv_s) \
+    whole = [WHOLE_DOWNLOAD] if full and (full["status"] != 200 or full["s"] > csv_s) \
         else []
     return pages, whole
 

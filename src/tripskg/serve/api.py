@@ -60,7 +60,8 @@ async def run_saved(request: Request, name: str, fmt: str | None = None,
     try:
         page = page or Page(backend.config.limit)
         # a document (not a file, not a table) is compressed in the worker if the client
-        # accepts gzip
+        # accepts gzip; only then is the flag set, since it is part of the cache key: a file
+        # or a table is kept once for every client
         gz = fmt is not None and out_path is None and accepts_gzip(
             request.headers.get("accept-encoding"))
         answer = await backend.pool.run(SelectJob(text, page.limit, fmt, page.offset, out_path,

@@ -23,10 +23,6 @@ from starlette.types import Scope
 from ..web.formats import accepts_gzip
 
 
-def _accepts_gzip(scope: Scope) -> bool:
-    return accepts_gzip(Headers(scope=scope).get("accept-encoding"))
-
-
 class PrecompressedStaticFiles(StaticFiles):
     async def get_response(self, path: str, scope: Scope) -> Response:
         try:
@@ -43,7 +39,7 @@ class PrecompressedStaticFiles(StaticFiles):
         media = mimetypes.guess_type(path)[0] or "application/octet-stream"
         if media.startswith("text/") or media.endswith("javascript"):
             media += "; charset=utf-8"
-        if not _accepts_gzip(scope):
+        if not accepts_gzip(Headers(scope=scope).get("accept-encoding")):
             body = await anyio.to_thread.run_sync(lambda: gzip.decompress(Path(full).read_bytes()))
             return Response(body, media_type=media, headers={"Vary": "Accept-Encoding"})
         response = FileResponse(full, stat_result=st, media_type=media,
